@@ -8,11 +8,12 @@ Gold files (annotated by reading, not by running the extractor):
   end, sha256; no text), each target with ``indicator_start``/``indicator_end`` offsets inside the
   sentence. Scored only with ``--corpus DIR`` (e.g. ../shared/corpus); the rows are checked
   against their hashes by :func:`xhnlp.data.load_standoff`. Each split has its own line:
-  ``corpus`` (78 sentences of ``/tmp/annot/all.json``) and the seed were annotated while the
-  rules were written; ``dev`` (35 plan-section sentences of five other reports) was annotated
-  before the extractor first ran on it, then used for one round of fixes; ``blind`` (28
-  plan-section sentences of five more reports) was annotated before the extractor ran on it and
-  not used to change the rules — it is the honest estimate.
+  ``corpus`` (78 sentences of 10 reports) and the seed were annotated while the rules were
+  written; ``dev`` (35) and ``dev2`` (28) are plan-section sentences of five further reports each,
+  annotated before the extractor first ran on them and then used for one round of fixes each
+  (first measured: dev P 0.893 R 1.000, dev2 P 0.905 R 0.974); ``blind`` (35 plan-section
+  sentences of five more reports) was annotated before the extractor ran on it and only a bug it
+  exposed was fixed (first measured P 0.962 R 0.911) — it is the honest estimate.
 
 A predicted target matches a gold one in the same sentence when value_text and unit agree (after
 NFKC, thousands separators and dash variants removed); each gold target matches at most once.
@@ -147,7 +148,7 @@ def main(argv=None) -> int:
     results = {"seed": score(load_seed())}
     if args.corpus:
         rows = load_corpus(args.corpus)
-        for split in ("corpus", "dev", "blind"):
+        for split in ("corpus", "dev", "dev2", "blind"):
             part = [r for r in rows if r.get("split", "corpus") == split]
             if part:
                 results[split] = score(part)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Iterator
 
 _CN_NUM = "一二三四五六七八九十百零〇"
 # (pattern, level): 一、 > （一） > 1. > （1）
@@ -125,24 +126,32 @@ def _spans(text: str):
             i = m.end()
 
 
-def segment(text: str) -> list[Piece]:
-    """Split ``text`` into :class:`Piece` objects that tile it, each with its section path."""
-    spans = list(_spans(text))
-    pieces: list[Piece] = []
+def iter_pieces(text: str) -> Iterator[Piece]:
+    """Yield the :class:`Piece` objects that tile ``text``, each with its section path (lazily)."""
     path: list[tuple[int, str]] = []
-    for n, (kind, s, e, level) in enumerate(spans):
-        start = 0 if n == 0 else s
-        end = spans[n + 1][1] if n + 1 < len(spans) else len(text)
+    spans = _spans(text)
+    current = next(spans, None)
+    if current is None:
+        if text:  # only whitespace: one empty "sentence" keeps the tiling
+            yield Piece("sentence", text, 0, len(text))
+        return
+    start = 0
+    while current is not None:
+        kind, s, e, level = current
+        following = next(spans, None)
+        end = following[1] if following is not None else len(text)
         if kind == "heading":
             path = [(lv, h) for lv, h in path if lv < level]
-            pieces.append(Piece(kind, text[start:end], start, end, tuple(h for _, h in path), level))
+            yield Piece(kind, text[start:end], start, end, tuple(h for _, h in path), level)
             path.append((level, text[s:e].strip()))
         else:
-            pieces.append(Piece(kind, text[start:end], start, end, tuple(h for _, h in path)))
-    if not pieces and text:
-        # only whitespace: one empty "sentence" keeps the tiling; callers treat it as empty input
-        pieces.append(Piece("sentence", text, 0, len(text)))
-    return pieces
+            yield Piece(kind, text[start:end], start, end, tuple(h for _, h in path))
+        start, current = end, following
+
+
+def segment(text: str) -> list[Piece]:
+    """Split ``text`` into :class:`Piece` objects that tile it, each with its section path."""
+    return list(iter_pieces(text))
 
 
 def sentences(text: str) -> list[str]:

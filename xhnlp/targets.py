@@ -31,25 +31,28 @@ Conventions
 
         增长    rate of increase          增长, 提高/提升/增加 + % or 个百分点
         下降    decrease                  下降, 降低, 减少, 压减, 削减
-        提高至  raise to a level          提高到/至, 提升到/至, 增加到, 增至 …
+        提高至  raise to a level          提高到/至, 提升到/至, 增加到, 发展到, 增至 …
         降至    lower to a level          降至, 降低到, 下降到, 减少到, 压缩到 …
         达到    level reached (default)   达到, 达, 保持在, 稳定在, 实现, 覆盖, 为, 占
         以上    lower bound               …以上, 不低于, 不少于, 超过, 超, 突破, 至少
-        以下    upper bound               …以下, …以内, 不超过, 不高于, 控制在
+        以下    upper bound               …以下, …以内, …内, 不超过, 不高于, 控制在
         低于    strictly below            低于
         小于    strictly below            小于
         左右    approximately             …左右 (only when no other comparator is given)
         新增    newly added               新增, 引进, 培育, 认定, 招引, 增加 + count
         开工    start                     开工, 新开工, 开建, 启动, 开竣工
-        竣工    finish construction       竣工, 完工, 交付
-        建成    built and in use          建成, 投用, 投运, 贯通, 打通, 开学 …
+        竣工    finish construction       竣工, 完工, 交工
+        建成    built and in use          建成, 投用, 投运, 交付, 贯通, 打通, 开学 …
         建设    build                     建设, 新建, 改建, 新改扩建, 打造, 创建, 建立, 搭建 …
-        完成    any other delivered act   完成, 实施, 改造, 修复, 筹措, 发放, 培训, 上线, 加装 …
+        完成    any other delivered act   完成, 实施, 改造, 修复, 筹措, 发放, 培训, 上线, 加装, 形成 …
 
     Precedence: a cue of change (增长, 下降, 提高至, 降至) keeps its label even with a trailing
     ``以上``/``以下`` (``增长6%以上`` -> 增长); otherwise a trailing ``以上``/``以下``/``以内`` wins
     (``新增就业1100万人以上`` -> 以上); otherwise the cue nearest the number; ``左右`` only when
-    there is no cue; else ``达到``. ``approx`` is True for ``左右``/``约``/``近``.
+    there is no cue; else ``达到``. Cues are searched in the list item before the number (the one
+    nearest it wins); for a count before its noun, the noun phrase after it is searched first
+    (``6个项目开工`` -> 开工); an item without a cue takes the previous item's comparator
+    (``新建配送中心36个、商贸中心425家``). ``approx`` is True for ``左右``/``约``/``近``.
 
 What is not a target
 --------------------
@@ -61,10 +64,14 @@ something already achieved (``已…``), counts of a plan's own components (``18
 ``20项民生工程``, ``30项措施``), and a count that only names the set an activity works on
 (``对48个项目加强跑办``, ``做优做强5个集群``, ``围绕…40个项目``): a count before a noun needs a
 delivery cue (新增, 建设, 开工, 完成 …) in its clause and no framing preposition (围绕, 对, 以, 在 …)
-opening it; a size class (``亿元级项目``) is not a quantity either. Chinese numerals count only where followed by a unit and,
-before a noun, governed by a delivery verb (``新建两所学校``); never 一 (``一个``, ``一批``: articles
-and idioms) and never in slogans (``八项规定``, ``二次过街``).
+opening it; a size class (``亿元级项目``, ``千亩示范方``) is not a quantity either. Chinese numerals
+count only with a unit and a cue right before them (``新建两所学校``, ``稳定在百亿元以上``); never 一
+(``一个``, ``一批``: articles and idioms) and never in slogans (``八项规定``, ``二次过街``).
 Footnote definitions (a sentence starting with ``[n]``) yield nothing.
+
+Scope: the extractor reads one sentence and does not decide whether the sentence commits at all —
+a look back at last year (``完成投资2000亿元``) yields targets too. Run it on sentences typed
+``target`` (or on the plan part of a report). Measured precision/recall: ``eval/targets_eval.py``.
 """
 from __future__ import annotations
 
@@ -134,14 +141,14 @@ _AR = r"\d+(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?"
 _CN_DIGITS = "一二三四五六七八九十两百千零〇"
 _NUM_RE = re.compile(rf"(?P<ar>{_AR})|(?P<cn>[一二三四五六七八九十两百千][{_CN_DIGITS}]*)")
 _RANGE_RE = re.compile(rf"\s*(?:%|％)?\s*(?:-|~|至|到)\s*(?P<hi>{_AR})")
-_SUFFIX_RE = re.compile(r"(?:及)?(以上|以下|以内|左右|上下)")
+_SUFFIX_RE = re.compile(r"(?:及)?(以上|以下|以内|左右|上下|内(?![\u4e00-\u9fff]))")
 _PAREN_RE = re.compile(r"\([\u4e00-\u9fff]{1,3}\)")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 # normalised comparator -> cue words (matched on folded text, quotes masked)
 _CUES: dict[str, list[str]] = {
     "提高至": ["提高到", "提高至", "提升到", "提升至", "增加到", "增加至", "增长到", "增长至", "上升到", "上升至",
-             "扩大到", "扩大至", "增至"],
+             "扩大到", "扩大至", "发展到", "发展至", "增至"],
     "降至": ["降至", "降低到", "降低至", "下降到", "下降至", "减少到", "减少至", "压减到", "压减至", "压缩到",
            "压缩至", "缩短到", "缩短至", "减至", "控制到"],
     "增长": ["增长"],
@@ -186,7 +193,7 @@ _TRAIL_WORDS = sorted(set(_CUES["提高至"] + _CUES["降至"] + _CUES["增长"]
                           + _CUES["以下"] + _CUES["低于"] + _CUES["小于"]
                           + ["达到", "保持在", "稳定在", "维持在", "达", "为", "占", "超", "突破", "提高", "提升",
                              "上升", "扩大", "增加", "均", "各", "分别", "全部", "年均", "累计", "全年", "年内", "约", "近",
-                             "按", "拟", "拟按", "在", "稳定", "保持"]), key=len, reverse=True)
+                             "按", "拟", "拟按", "在", "稳定", "保持", "和", "及", "与"]), key=len, reverse=True)
 _LEAD_RE = re.compile(r"^(?:" + "|".join(map(re.escape, sorted(_LEAD_WORDS, key=len, reverse=True)))
                       + r"|到\d{4}年[底末]?|\d{4}年[底末]?|[\s、])")
 _TRAIL_RE = re.compile(r"(?:" + "|".join(map(re.escape, _TRAIL_WORDS))
@@ -197,7 +204,8 @@ _FRAMING = ("做好", "推进", "加快", "推动", "支持", "抓好", "依托"
             "谋划", "发挥", "用好", "管好", "养护好", "放大", "做优做强", "做强", "办好")
 # heads that make "N项/条/件 …" a count of the plan's own components
 _COMPONENT_HEADS = ("任务", "措施", "举措", "实事", "民生工程", "行动", "条款", "政策", "意见", "规定", "原则")
-_FOOTNOTE_START = re.compile(r"^\s*[\[【〔(]\s*\d+\s*[\]】〕)]")
+# footnote definitions start with a bracketed number; "(1)" / "（1）" is a list enumerator, not a footnote
+_FOOTNOTE_START = re.compile(r"^\s*\^?[\[【〔]\s*\d+\s*[\]】〕]")
 _FOOTNOTE_MARK = re.compile(r"\^?[\[【〔]\s*\d{1,3}\s*[\]】〕]")
 
 
@@ -229,13 +237,15 @@ def _cn_value(s: str) -> float | None:
         if len(s) == 1 and s in digits:
             return float(digits[s])
         return None  # 二三 (2-3?) or 二〇三五 (a year): not a quantity
-    total, cur = 0, 0
+    total, cur, prev_digit = 0, 0, False
     for c in s:
         if c in digits:
-            cur = digits[c]
+            if prev_digit:
+                return None  # 十四五: a name, not a number
+            cur, prev_digit = digits[c], True
         elif c in powers:
             total += (cur or 1) * powers[c]
-            cur = 0
+            cur, prev_digit = 0, False
         else:
             return None
     return float(total + cur)
@@ -245,7 +255,7 @@ class _Cand:
     __slots__ = ("start", "num_end", "end", "lo", "hi", "lo_text", "hi_text", "unit", "cn", "after", "suffix")
 
 
-def _candidates(f: str, mask: list[bool]):
+def _candidates(f: str):
     """Numbers followed by a unit, in order (before any target filtering)."""
     pos = 0
     while True:
@@ -334,8 +344,8 @@ def extract_targets(sentence: str) -> list[Target]:
     masked = "".join("□" if q else ch for ch, q in zip(f, mask))
     out: list[Target] = []
     last_target: tuple[int, Target] | None = None  # (clause start, target) of the previous target
-    boundary = 0  # end of the previous quantity (accepted or not)
-    for c in _candidates(f, mask):
+    boundary = 0  # end of the previous number+unit (a target or not): where an indicator may start
+    for c in _candidates(f):
         prev_boundary, boundary = boundary, c.after
         s, e = c.start, c.end
         prev = f[s - 1] if s > 0 else ""
@@ -343,7 +353,7 @@ def extract_targets(sentence: str) -> list[Target]:
         if prev and prev in "从由":  # a baseline stays part of the phrase before the target
             boundary = prev_boundary
             continue
-        if mask[s] or (prev and ((prev.isascii() and prev.isalpha()) or prev in "+.×第从由")) or nxt == "+":
+        if mask[s] or (prev and ((prev.isascii() and prev.isalpha()) or prev in "+.×第")) or nxt == "+":
             continue
         if f[c.end:c.end + 2] == "周年":
             continue
@@ -361,7 +371,7 @@ def extract_targets(sentence: str) -> list[Target]:
         # end of the post-noun phrase: next number or end of list item
         post_end = seg_end
         m_next = _NUM_RE.search(f, c.after, seg_end)
-        if m_next and _UNIT_RE.match(f, m_next.end()) or (m_next and _RANGE_RE.match(f, m_next.end())):
+        if m_next and (_UNIT_RE.match(f, m_next.end()) or _RANGE_RE.match(f, m_next.end())):
             post_end = m_next.start()
         inherited = last_target[1].comparator if last_target and last_target[0] == clause_start else None
         seg_cues = _cues(masked, pre_start, s, s)
@@ -386,7 +396,8 @@ def extract_targets(sentence: str) -> list[Target]:
                 continue
             if _fold(_clean(sentence[clause_start:s])).startswith(_FRAME_OPENERS):
                 continue
-            found = [k for _, _, k in seg_cues + post_cues + rest_cues + clause_cues] + ([inherited] if inherited else [])
+            found = [k for _, _, k in seg_cues + post_cues + rest_cues + clause_cues]
+            found += [inherited] if inherited else []
             if not any(k in _DELIVERY for k in found):
                 continue
         elif post_noun:
@@ -407,13 +418,14 @@ def extract_targets(sentence: str) -> list[Target]:
             base = inherited
         elif clause_cues:
             base = clause_cues[-1][2]
-        if base in ("增长",) and c.unit not in _RATE_UNITS and seg_cues and masked[seg_cues[-1][0]:seg_cues[-1][1]] == "增加":
-            base = "新增"
+        if (base == "增长" and c.unit not in _RATE_UNITS and seg_cues
+                and masked[seg_cues[-1][0]:seg_cues[-1][1]] == "增加"):
+            base = "新增"  # 增加3000个 adds things; 增加2个百分点 is a rate
         if base in _CHANGE:
             comparator = base
         elif c.suffix in ("以上",):
             comparator = "以上"
-        elif c.suffix in ("以下", "以内"):
+        elif c.suffix in ("以下", "以内", "内"):
             comparator = "以下"
         elif base:
             comparator = base
@@ -430,13 +442,12 @@ def extract_targets(sentence: str) -> list[Target]:
             indicator = pre_text or _clean(sentence[c.after:post_end])
         if not indicator and last_target and last_target[0] == clause_start:
             indicator = last_target[1].indicator  # 建成率分别达到30%、50%
-        elif (last_target and last_target[0] == clause_start and indicator
-                and _fold(indicator) in _CUE_OF):
-            subject = _ACTION_RE.sub("", last_target[1].indicator)
-            if subject != last_target[1].indicator or not _ACTION_RE.search(last_target[1].indicator):
-                indicator = subject + indicator
+        elif last_target and last_target[0] == clause_start and _fold(indicator) in _CUE_OF:
+            # 重大工程开工210万平方米、竣工216万平方米: carry the subject over to a bare verb
+            indicator = _ACTION_RE.sub("", last_target[1].indicator) + indicator
         if c.hi is not None:
-            value_text = f"{sentence[s:s + len(c.lo_text)]}-{c.hi_text and sentence[c.num_end - len(c.hi_text):c.num_end]}"
+            hi_text = sentence[c.num_end - len(c.hi_text):c.num_end]
+            value_text = f"{sentence[s:s + len(c.lo_text)]}-{hi_text}"
         else:
             value_text = sentence[s:s + len(c.lo_text)]
         t = Target(indicator=indicator, comparator=comparator, value=c.lo, value_text=value_text,

@@ -1,0 +1,170 @@
+"""Cross-validated evaluation by document: macro-F1, per-class tables, confusion matrices, JSON report.
+
+    python eval/evaluate.py --corpus ../shared/corpus --systems baseline --folds loro
+    python eval/evaluate.py --corpus ../shared/corpus --systems baseline,bert,bert-random,bert-heading,bert-fused \
+        --init xhnlp/models/encoder --folds 4
+
+Every document's sentences are predicted by a model that never saw that document (group k-fold,
+or ``loro`` = leave one report out). Scores pool all out-of-fold predictions. Writes
+OUT/report.json, OUT/<system>_<head>_confusion.png and prints the tables.
+Systems: baseline, baseline-heading, baseline+silver, bert, bert-random, bert-heading, bert-fused,
+bert-fused+silver (``+silver`` adds data/corpus_silver.jsonl rows of the training documents).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import classification_report, confusion_matrix, f1_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from training.finetune import fine_tune, split_validation  # noqa: E402
+from xhnlp.data import DATA_DIR, check_labels, load_gold, load_standoff  # noqa: E402
+from xhnlp.labels import AREAS, HEADS, TYPES  # noqa: E402
+from xhnlp.models.baseline import BaselineModel  # noqa: E402
+
+
+def folds_by_document(rows, k: str | int, seed: int = 0):
+    """Yield (test_docs) sets: one per document (``loro``) or k groups of documents."""
+    docs = sorted({r["doc"] for r in rows})
+    if k == "loro":
+        return [{d} for d in docs]
+    k = int(k)
+    rng = np.random.default_rng(seed)
+    order = [docs[i] for i in rng.permutation(len(docs))]
+    return [set(order[i::k]) for i in range(k)]
+
+
+def make_system(name: str, init: str | None, epochs: int, seed: int):
+    """A function (train_rows) -> predict(test_rows) -> {'area': [...], 'type': [...]}."""
+    base = name.replace("+silver", "")
+
+    def train(rows):
+        if base.startswith("baseline"):
+            model = BaselineModel(context="heading" if base == "baseline-heading" else "none")
+            model.fit([r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
+                      [tuple(r.get("section") or ()) for r in rows])
+        else:
+            tr, va = split_validation(rows, 0.12, seed)
+            model, _ = fine_tune(tr, va, init, random_init=base == "bert-random",
+                                 context="heading" if base == "bert-heading" else "none",
+                                 fuse=base == "bert-fused", epochs=epochs, seed=seed, log=lambda s: None)
+        return lambda test: model.predict([r["text"] for r in test], [tuple(r.get("section") or ()) for r in test])
+
+    return train
+
+
+def with_sections(rows, corpus):
+    """Give corpus gold rows the section path the segmenter finds for them (the sample rows have it)."""
+    from xhnlp.reading import read_file
+    from xhnlp.segment import segment
+
+    cache = {}
+    for r in rows:
+        if r.get("section") is None and corpus:
+            if r["doc"] not in cache:
+                cache[r["doc"]] = {p.start + len(p.text) - len(p.text.lstrip()): p.section
+                                   for p in segment(read_file(Path(corpus) / r["doc"]).text)}
+            r["section"] = list(cache[r["doc"]].get(r["start"], ()))
+    return rows
+
+
+def plot_confusion(matrix, labels, title, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1 + 0.7 * len(labels), 0.8 + 0.6 * len(labels)))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, int(matrix[i, j]), ha="center", va="center",
+                    color="white" if matrix[i, j] > matrix.max() / 2 else "black", fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", help="corpus directory for the stand-off gold (without it: the sample report only)")
+    ap.add_argument("--systems", default="baseline")
+    ap.add_argument("--folds", default="loro", help="'loro' (leave one report out) or a number of document groups")
+    ap.add_argument("--init", help="BERT checkpoint for the bert* systems")
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default="eval/results")
+    ap.add_argument("--no-plots", action="store_true")
+    args = ap.parse_args(argv)
+
+    rows = with_sections(load_gold(args.corpus), args.corpus)
+    silver_path = DATA_DIR / "corpus_silver.jsonl"
+    silver = check_labels(load_standoff(silver_path, args.corpus)) if args.corpus and silver_path.exists() else []
+    if len(rows) and len({r["doc"] for r in rows}) < 2:
+        # one document: fall back to 5 interleaved parts of it
+        for i, r in enumerate(rows):
+            r["doc"] = f"{r['doc']}#part{i % 5}"
+    folds = folds_by_document(rows, args.folds, args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"n_sentences": len(rows), "n_documents": len({r['doc'] for r in rows}), "folds": args.folds,
+              "command": "python eval/evaluate.py " + " ".join(argv or sys.argv[1:]), "systems": {}}
+    codes = {"area": [a.code for a in AREAS], "type": [t.code for t in TYPES]}
+    for name in args.systems.split(","):
+        train = make_system(name, args.init, args.epochs, args.seed)
+        pred = {h: [None] * len(rows) for h in HEADS}
+        per_doc = {}
+        t0 = time.time()
+        for test_docs in folds:
+            train_rows = [r for r in rows if r["doc"] not in test_docs]
+            if name.endswith("+silver"):
+                train_rows += [s for s in silver if s["doc"] not in test_docs]
+            test_idx = [i for i, r in enumerate(rows) if r["doc"] in test_docs]
+            predicted = train(train_rows)([rows[i] for i in test_idx])
+            for h in HEADS:
+                for i, p in zip(test_idx, predicted[h]):
+                    pred[h][i] = p
+            for d in test_docs:
+                idx = [i for i in test_idx if rows[i]["doc"] == d]
+                per_doc[d] = {h: round(f1_score([rows[i][h] for i in idx], [pred[h][i] for i in idx],
+                                                labels=codes[h], average="macro", zero_division=0), 4) for h in HEADS}
+        result = {"minutes": round((time.time() - t0) / 60, 1), "per_document_macro_f1": per_doc}
+        for h in HEADS:
+            gold = [r[h] for r in rows]
+            result[f"{h}_macro_f1"] = round(f1_score(gold, pred[h], labels=codes[h], average="macro", zero_division=0), 4)
+            result[f"{h}_accuracy"] = round(float(np.mean([g == p for g, p in zip(gold, pred[h])])), 4)
+            result[f"{h}_per_class"] = classification_report(gold, pred[h], labels=codes[h], output_dict=True,
+                                                             zero_division=0)
+            matrix = confusion_matrix(gold, pred[h], labels=codes[h])
+            result[f"{h}_confusion"] = matrix.tolist()
+            if not args.no_plots:
+                plot_confusion(matrix, codes[h], f"{name}: {h} (out-of-fold)", out / f"{name}_{h}_confusion.png")
+            print(f"\n== {name} / {h}: macro-F1 {result[f'{h}_macro_f1']:.3f}  accuracy {result[f'{h}_accuracy']:.3f}")
+            print(classification_report(gold, pred[h], labels=codes[h], digits=3, zero_division=0))
+        report["systems"][name] = result
+        print(f"{name}: area macro-F1 {result['area_macro_f1']:.3f}, type macro-F1 {result['type_macro_f1']:.3f} "
+              f"({result['minutes']} min)", flush=True)
+    path = out / "report.json"
+    if path.exists():  # keep other systems' results from earlier runs with the same folds
+        old = json.loads(path.read_text())
+        if old.get("folds") == report["folds"] and old.get("n_sentences") == report["n_sentences"]:
+            report["systems"] = {**old["systems"], **report["systems"]}
+    path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    print(f"\nreport: {path}")
+    print(f"{'system':<22}{'area F1':>9}{'type F1':>9}")
+    for name, r in report["systems"].items():
+        print(f"{name:<22}{r['area_macro_f1']:>9.3f}{r['type_macro_f1']:>9.3f}")
+
+
+if __name__ == "__main__":
+    main()

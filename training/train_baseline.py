@@ -1,0 +1,43 @@
+"""Train the TF-IDF + logistic-regression baseline and save it as a model directory.
+
+    python training/train_baseline.py --corpus ../shared/corpus -o xhnlp/models/baseline
+
+Trains on the annotated sample report, plus the stand-off corpus annotations when ``--corpus``
+is given, plus any extra JSONL files (``--extra``: rows with text, area, type).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from xhnlp.data import check_labels, load_gold, read_jsonl  # noqa: E402
+from xhnlp.models.baseline import BaselineModel  # noqa: E402
+
+
+def training_rows(corpus=None, extra=()) -> list[dict]:
+    rows = load_gold(corpus)
+    for path in extra:
+        rows += check_labels(read_jsonl(path))
+    return rows
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", help="corpus directory the stand-off annotations point into (../shared/corpus)")
+    ap.add_argument("--extra", nargs="*", default=[], help="more annotated JSONL files (text, area, type)")
+    ap.add_argument("--C", type=float, default=4.0)
+    ap.add_argument("--context", choices=("none", "heading"), default="none")
+    ap.add_argument("-o", "--output", default="xhnlp/models/baseline")
+    args = ap.parse_args(argv)
+    rows = training_rows(args.corpus, args.extra)
+    model = BaselineModel(C=args.C, context=args.context)
+    model.fit([r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
+              [tuple(r.get("section") or ()) for r in rows])
+    model.save_pretrained(args.output)
+    print(f"trained on {len(rows)} sentences -> {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The classical baseline: TF-IDF over character n-grams and jieba words, one logistic regression per head.
+
+Saved as a directory: ``config.json`` (label maps, settings, xhnlp version), ``vocab.json``
+(feature → column) and ``model.safetensors`` (idf and the two classifiers' weights).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from .. import __version__
+from ..labels import HEADS
+from ..segment import normalize
+from . import read_config
+
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_jieba = None
+
+
+def _cut(text: str) -> list[str]:
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        jieba.setLogLevel(60)
+        _jieba = jieba
+    return _jieba.lcut(text)
+
+
+def analyze(text: str, ngram_max: int = 3) -> list[str]:
+    """Features of one (normalised) text: char 1..n-grams with digits folded to 0, and jieba words."""
+    folded = _DIGITS.sub("0", text)
+    feats = [folded[i:i + n] for n in range(1, ngram_max + 1) for i in range(len(folded) - n + 1)]
+    feats += ["w:" + w for w in _cut(folded) if w.strip()]
+    return feats
+
+
+def model_input(text: str, section=(), context: str = "none") -> str:
+    """The text a model reads: the normalised sentence, with the nearest heading in front if ``context='heading'``."""
+    sentence = normalize(text)
+    if context == "heading" and section:
+        return normalize(section[-1]) + "\n" + sentence
+    return sentence
+
+
+class BaselineModel:
+    """TF-IDF + logistic regression for both heads, with scikit-learn's fit / predict / predict_proba."""
+
+    model_type = "tfidf-logreg"
+
+    def __init__(self, C: float = 4.0, ngram_max: int = 3, context: str = "none"):
+        self.C, self.ngram_max, self.context = C, ngram_max, context
+        self.heads = HEADS
+        self.vectorizer: TfidfVectorizer | None = None
+        self.weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _analyzer(self, text: str) -> list[str]:
+        head, _, sentence = text.rpartition("\n")
+        feats = analyze(sentence, self.ngram_max)
+        if head:
+            feats += ["h:" + w for w in _cut(head)]
+        return feats
+
+    def _inputs(self, texts, sections):
+        sections = sections if sections is not None else [()] * len(texts)
+        return [model_input(t, s, self.context) for t, s in zip(texts, sections)]
+
+    def fit(self, texts, areas, types, sections=None) -> "BaselineModel":
+        X_text = self._inputs(texts, sections)
+        self.vectorizer = TfidfVectorizer(analyzer=self._analyzer, sublinear_tf=True, min_df=1)
+        X = self.vectorizer.fit_transform(X_text)
+        for head, y in (("area", areas), ("type", types)):
+            labels = self.heads[head]
+            y_idx = np.array([labels.index(v) for v in y])
+            clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000).fit(X, y_idx)
+            coef = np.zeros((len(labels), X.shape[1]), dtype=np.float32)
+            bias = np.full(len(labels), -1e4, dtype=np.float32)  # classes never seen get probability ~0
+            if len(clf.classes_) == 2:  # sklearn keeps one row for binary problems
+                coef[clf.classes_[1]], bias[clf.classes_[1]] = clf.coef_[0], clf.intercept_[0]
+                bias[clf.classes_[0]] = 0.0
+            else:
+                coef[clf.classes_], bias[clf.classes_] = clf.coef_, clf.intercept_
+            self.weights[head] = (coef, bias)
+        return self
+
+    def predict_proba(self, texts, sections=None) -> dict[str, np.ndarray]:
+        """{'area': (n, 8), 'type': (n, 6)} probabilities, columns in ``self.heads`` order."""
+        if self.vectorizer is None:
+            raise RuntimeError("model is not fitted")
+        if len(texts) == 0:
+            return {h: np.zeros((0, len(labels)), dtype=np.float32) for h, labels in self.heads.items()}
+        X = self.vectorizer.transform(self._inputs(texts, sections))
+        out = {}
+        for head, (coef, bias) in self.weights.items():
+            logits = np.asarray(X @ coef.T) + bias
+            logits -= logits.max(axis=1, keepdims=True)
+            p = np.exp(logits)
+            out[head] = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+        return out
+
+    def predict(self, texts, sections=None) -> dict[str, list[str]]:
+        probs = self.predict_proba(texts, sections)
+        return {h: [self.heads[h][i] for i in p.argmax(axis=1)] for h, p in probs.items()}
+
+    def save_pretrained(self, path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        config = {"xhnlp_model_type": self.model_type, "xhnlp_version": __version__,
+                  "labels": {h: list(v) for h, v in self.heads.items()},
+                  "C": self.C, "ngram_max": self.ngram_max, "context": self.context}
+        (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+        vocab = {k: int(v) for k, v in self.vectorizer.vocabulary_.items()}
+        (path / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        tensors = {"idf": self.vectorizer.idf_.astype(np.float32)}
+        for head, (coef, bias) in self.weights.items():
+            tensors[f"{head}.coef"], tensors[f"{head}.bias"] = coef, bias
+        save_file(tensors, str(path / "model.safetensors"))
+
+    @classmethod
+    def from_pretrained(cls, path) -> "BaselineModel":
+        path = Path(path)
+        config = read_config(path, ("vocab.json", "model.safetensors"))
+        self = cls(C=config["C"], ngram_max=config["ngram_max"], context=config.get("context", "none"))
+        self.heads = {h: tuple(v) for h, v in config["labels"].items()}
+        vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+        tensors = load_file(str(path / "model.safetensors"))
+        self.vectorizer = TfidfVectorizer(analyzer=self._analyzer, sublinear_tf=True, vocabulary=vocab)
+        self.vectorizer.idf_ = tensors["idf"].astype(np.float64)
+        self.weights = {h: (tensors[f"{h}.coef"], tensors[f"{h}.bias"]) for h in self.heads}
+        return self

@@ -1,0 +1,169 @@
+"""The BERT tagger: one encoder, two classification heads (area, type), mean-pooled.
+
+A model directory is Hugging Face's ``save_pretrained`` form: ``config.json`` (BERT settings plus
+``area_labels``, ``type_labels``, ``max_seq_length``, ``context``, ``fusion``), ``model.safetensors``,
+the tokenizer files, ``README.md`` (model card), and optionally ``lexical/`` — a baseline model
+whose probabilities are mixed with the BERT's (weights in ``config.fusion``, tuned on validation
+data). Sentences longer than the window are split into overlapping windows whose logits are averaged.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from transformers import AutoTokenizer, BertConfig, BertModel, BertPreTrainedModel
+from transformers.utils import logging as hf_logging
+
+from ..labels import AREA_CODES, TYPE_CODES
+from . import ModelError, read_config
+from .baseline import BaselineModel, model_input
+
+
+hf_logging.disable_progress_bar()  # no per-shard progress bars when loading a model
+
+
+class BertForPolicyTagging(BertPreTrainedModel):
+    """BERT encoder + mean pooling + two linear heads. Extra config: ``area_labels``, ``type_labels``."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        config.area_labels = list(getattr(config, "area_labels", None) or AREA_CODES)
+        config.type_labels = list(getattr(config, "type_labels", None) or TYPE_CODES)
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.area_head = nn.Linear(config.hidden_size, len(config.area_labels))
+        self.type_head = nn.Linear(config.hidden_size, len(config.type_labels))
+        self.post_init()
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None, area_labels=None, type_labels=None,
+                area_weight=None, type_weight=None):
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                           token_type_ids=token_type_ids).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = self.dropout((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+        out = {"area_logits": self.area_head(pooled), "type_logits": self.type_head(pooled)}
+        if area_labels is not None and type_labels is not None:
+            ce = nn.functional.cross_entropy
+            out["loss"] = (ce(out["area_logits"], area_labels, weight=area_weight)
+                           + ce(out["type_logits"], type_labels, weight=type_weight))
+        return out
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=1, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class BertTagger:
+    """Inference wrapper: tokenisation with windows, length-sorted batches, optional fusion with a baseline."""
+
+    model_type = "bert-tagger"
+
+    def __init__(self, model: BertForPolicyTagging, tokenizer, lexical: BaselineModel | None = None,
+                 batch_size: int = 64, stride: int | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.lexical = lexical
+        self.config = model.config
+        self.heads = {"area": tuple(self.config.area_labels), "type": tuple(self.config.type_labels)}
+        self.max_length = int(getattr(self.config, "max_seq_length", 128))
+        self.context = getattr(self.config, "context", "none")
+        self.fusion = dict(getattr(self.config, "fusion", None) or {"area": 0.0, "type": 0.0})
+        self.batch_size = batch_size
+        self.stride = stride or self.max_length // 4
+
+    # --- encoding -------------------------------------------------------------------------------
+    def encode(self, texts, sections=None):
+        """Token id windows for each text: returns (windows, owner) where owner[i] is the text index."""
+        sections = sections if sections is not None else [()] * len(texts)
+        tok = self.tokenizer
+        sentences = [model_input(t, (), "none") for t in texts]
+        heads = [model_input(s[-1], (), "none") if self.context == "heading" and s else "" for s in sections]
+        sent_ids = tok(sentences, add_special_tokens=False)["input_ids"]
+        head_ids = tok(heads, add_special_tokens=False)["input_ids"] if any(heads) else [[] for _ in texts]
+        windows, owner = [], []
+        for i, (ids, hid) in enumerate(zip(sent_ids, head_ids)):
+            hid = hid[: self.max_length // 4]
+            room = self.max_length - 2 - (len(hid) + 1 if hid else 0)
+            starts = range(0, max(1, len(ids) - room + self.stride), max(1, room - self.stride)) if len(ids) > room else [0]
+            for s in starts:
+                chunk = ids[s:s + room]
+                if hid:
+                    windows.append(([tok.cls_token_id] + hid + [tok.sep_token_id] + chunk + [tok.sep_token_id],
+                                    len(hid) + 2))
+                else:
+                    windows.append(([tok.cls_token_id] + chunk + [tok.sep_token_id], len(chunk) + 2))
+                owner.append(i)
+        return windows, np.array(owner, dtype=np.int64)
+
+    @staticmethod
+    def collate(windows, pad_id: int, device="cpu"):
+        """Pad a list of (ids, first_segment_length) to a batch of tensors."""
+        n = max(len(ids) for ids, _ in windows)
+        input_ids = torch.full((len(windows), n), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(windows), n), dtype=torch.long)
+        types = torch.zeros((len(windows), n), dtype=torch.long)
+        for b, (ids, first) in enumerate(windows):
+            input_ids[b, :len(ids)] = torch.tensor(ids)
+            attention[b, :len(ids)] = 1
+            types[b, first:len(ids)] = 1
+        return input_ids.to(device), attention.to(device), types.to(device)
+
+    @torch.inference_mode()
+    def logits(self, texts, sections=None) -> dict[str, np.ndarray]:
+        """Per-text logits of both heads, averaged over each text's windows."""
+        windows, owner = self.encode(texts, sections)
+        device = next(self.model.parameters()).device
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k][0]))
+        sums = {h: np.zeros((len(texts), len(v)), dtype=np.float32) for h, v in self.heads.items()}
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b:b + self.batch_size]
+            ids, att, typ = self.collate([windows[k] for k in idx], self.tokenizer.pad_token_id, device)
+            out = self.model(ids, att, typ)
+            for h in self.heads:
+                np.add.at(sums[h], owner[idx], out[f"{h}_logits"].float().cpu().numpy())
+        counts = np.bincount(owner, minlength=len(texts)).clip(min=1)[:, None]
+        return {h: s / counts for h, s in sums.items()}
+
+    def predict_proba(self, texts, sections=None) -> dict[str, np.ndarray]:
+        """{'area': (n, 8), 'type': (n, 6)} probabilities (BERT, mixed with the lexical model if present)."""
+        if len(texts) == 0:
+            return {h: np.zeros((0, len(v)), dtype=np.float32) for h, v in self.heads.items()}
+        probs = {h: _softmax(x) for h, x in self.logits(texts, sections).items()}
+        if self.lexical is not None and any(self.fusion.values()):
+            lex = self.lexical.predict_proba(texts, sections)
+            probs = {h: (1 - self.fusion[h]) * p + self.fusion[h] * lex[h] for h, p in probs.items()}
+        return {h: p.astype(np.float32) for h, p in probs.items()}
+
+    def predict(self, texts, sections=None) -> dict[str, list[str]]:
+        probs = self.predict_proba(texts, sections)
+        return {h: [self.heads[h][i] for i in p.argmax(axis=1)] for h, p in probs.items()}
+
+    # --- persistence ----------------------------------------------------------------------------
+    def save_pretrained(self, path) -> None:
+        path = Path(path)
+        self.config.fusion = self.fusion
+        self.config.xhnlp_model_type = self.model_type
+        self.model.save_pretrained(path)  # config.json + model.safetensors
+        self.tokenizer.save_pretrained(path)
+        if self.lexical is not None:
+            self.lexical.save_pretrained(path / "lexical")
+
+    @classmethod
+    def from_pretrained(cls, path, **kwargs) -> "BertTagger":
+        path = Path(path)
+        config = read_config(path, ("model.safetensors",))
+        if not any((path / f).exists() for f in ("tokenizer.json", "vocab.txt")):
+            raise ModelError(f"model directory {path} is missing its tokenizer (tokenizer.json or vocab.txt)")
+        for key in ("area_labels", "type_labels"):
+            if key not in config:
+                raise ModelError(f"{path / 'config.json'} has no {key}: not an xhnlp BERT tagger")
+        model = BertForPolicyTagging.from_pretrained(path, use_safetensors=True)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        lexical = BaselineModel.from_pretrained(path / "lexical") if (path / "lexical").is_dir() else None
+        if any((config.get("fusion") or {}).values()) and lexical is None:
+            raise ModelError(f"model directory {path} is missing lexical/ (its config mixes in a lexical model)")
+        return cls(model, tokenizer, lexical, **kwargs)
