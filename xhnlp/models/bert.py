@@ -88,7 +88,9 @@ class BertTagger:
         for i, (ids, hid) in enumerate(zip(sent_ids, head_ids)):
             hid = hid[: self.max_length // 4]
             room = self.max_length - 2 - (len(hid) + 1 if hid else 0)
-            starts = range(0, max(1, len(ids) - room + self.stride), max(1, room - self.stride)) if len(ids) > room else [0]
+            starts = [0]
+            if len(ids) > room:  # overlapping windows; the last one ends at the sentence's end
+                starts = list(range(0, len(ids) - room, max(1, room - self.stride))) + [len(ids) - room]
             for s in starts:
                 chunk = ids[s:s + room]
                 if hid:
