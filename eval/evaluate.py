@@ -23,7 +23,7 @@ from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from training.finetune import fine_tune, split_validation  # noqa: E402
-from xhnlp.data import DATA_DIR, check_labels, load_gold, load_standoff  # noqa: E402
+from xhnlp.data import load_gold, load_silver  # noqa: E402
 from xhnlp.labels import AREAS, HEADS, TYPES  # noqa: E402
 from xhnlp.models.baseline import BaselineModel  # noqa: E402
 
@@ -40,11 +40,16 @@ def folds_by_document(rows, k: str | int, seed: int = 0):
 
 
 def make_system(name: str, init: str | None, epochs: int, seed: int):
-    """A function (train_rows) -> predict(test_rows) -> {'area': [...], 'type': [...]}."""
+    """A function (train_rows, silver_rows) -> predict(test_rows) -> {'area': [...], 'type': [...]}.
+
+    ``+silver`` systems add the silver rows to the TF-IDF model's training data (for the fused BERT,
+    to its lexical part only: the BERT itself trains on gold).
+    """
     base = name.replace("+silver", "")
 
-    def train(rows):
+    def train(rows, silver=()):
         if base.startswith("baseline"):
+            rows = rows + list(silver)
             model = BaselineModel(context="heading" if base == "baseline-heading" else "none")
             model.fit([r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
                       [tuple(r.get("section") or ()) for r in rows])
@@ -52,25 +57,11 @@ def make_system(name: str, init: str | None, epochs: int, seed: int):
             tr, va = split_validation(rows, 0.12, seed)
             model, _ = fine_tune(tr, va, init, random_init=base == "bert-random",
                                  context="heading" if base == "bert-heading" else "none",
-                                 fuse=base == "bert-fused", epochs=epochs, seed=seed, log=lambda s: None)
+                                 fuse=base == "bert-fused", lexical_extra=silver, epochs=epochs, seed=seed,
+                                 log=lambda s: None)
         return lambda test: model.predict([r["text"] for r in test], [tuple(r.get("section") or ()) for r in test])
 
     return train
-
-
-def with_sections(rows, corpus):
-    """Give corpus gold rows the section path the segmenter finds for them (the sample rows have it)."""
-    from xhnlp.reading import read_file
-    from xhnlp.segment import segment
-
-    cache = {}
-    for r in rows:
-        if r.get("section") is None and corpus:
-            if r["doc"] not in cache:
-                cache[r["doc"]] = {p.start + len(p.text) - len(p.text.lstrip()): p.section
-                                   for p in segment(read_file(Path(corpus) / r["doc"]).text)}
-            r["section"] = list(cache[r["doc"]].get(r["start"], ()))
-    return rows
 
 
 def plot_confusion(matrix, labels, title, path):
@@ -107,9 +98,8 @@ def main(argv=None):
     ap.add_argument("--no-plots", action="store_true")
     args = ap.parse_args(argv)
 
-    rows = with_sections(load_gold(args.corpus), args.corpus)
-    silver_path = DATA_DIR / "corpus_silver.jsonl"
-    silver = check_labels(load_standoff(silver_path, args.corpus)) if args.corpus and silver_path.exists() else []
+    rows = load_gold(args.corpus)
+    silver = load_silver(args.corpus) if args.corpus and "silver" in args.systems else []
     if len(rows) and len({r["doc"] for r in rows}) < 2:
         # one document: fall back to 5 interleaved parts of it
         for i, r in enumerate(rows):
@@ -127,10 +117,9 @@ def main(argv=None):
         t0 = time.time()
         for test_docs in folds:
             train_rows = [r for r in rows if r["doc"] not in test_docs]
-            if name.endswith("+silver"):
-                train_rows += [s for s in silver if s["doc"] not in test_docs]
+            extra = [s for s in silver if s["doc"] not in test_docs] if name.endswith("+silver") else []
             test_idx = [i for i, r in enumerate(rows) if r["doc"] in test_docs]
-            predicted = train(train_rows)([rows[i] for i in test_idx])
+            predicted = train(train_rows, extra)([rows[i] for i in test_idx])
             for h in HEADS:
                 for i, p in zip(test_idx, predicted[h]):
                     pred[h][i] = p

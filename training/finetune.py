@@ -83,8 +83,13 @@ def load_init(init: str, random_init: bool, context: str, max_length: int, dropo
 
 def fine_tune(train_rows, val_rows, init: str, *, random_init=False, context="none", heading_dropout=0.3,
               epochs=10, lr=2e-4, batch_size=32, max_length=128, patience=3, seed=0, fuse=False, dropout=0.1,
-              log=print) -> tuple[BertTagger, dict]:
-    """Train on ``train_rows`` (dicts with text, area, type, optional section), early-stop on ``val_rows``."""
+              lexical_context="heading", lexical_extra=(), log=print) -> tuple[BertTagger, dict]:
+    """Train on ``train_rows`` (dicts with text, area, type, optional section), early-stop on ``val_rows``.
+
+    With ``fuse``, a TF-IDF model (``lexical_context``: its input) is trained on ``train_rows`` plus
+    ``lexical_extra`` (e.g. silver rows, too many for the BERT on a CPU) and mixed in.
+    """
+    lexical_extra = list(lexical_extra)
     set_seed(seed)
     model, tokenizer = load_init(init, random_init, context, max_length, dropout)
     tagger = BertTagger(model, tokenizer)
@@ -136,11 +141,13 @@ def fine_tune(train_rows, val_rows, init: str, *, random_init=False, context="no
     info = {"history": history, "best_val_macro_f1": best, "train_sentences": len(train_rows),
             "val_sentences": len(val_rows), "device": device}
     if fuse:
-        lexical = BaselineModel(context="none").fit(texts, [r["area"] for r in train_rows], [r["type"] for r in train_rows])
+        lexical = BaselineModel(context=lexical_context).fit(
+            texts + [r["text"] for r in lexical_extra], [r["area"] for r in train_rows + lexical_extra],
+            [r["type"] for r in train_rows + lexical_extra], sections + [tuple(r.get("section") or ()) for r in lexical_extra])
         tagger.lexical = lexical
         val_texts = [r["text"] for r in val_rows]
         bert_p = _no_fusion(tagger).predict_proba(val_texts, val_sections)
-        lex_p = lexical.predict_proba(val_texts)
+        lex_p = lexical.predict_proba(val_texts, val_sections)
         fusion = {}
         for h, codes in HEAD_LABELS.items():
             gold = [r[h] for r in val_rows]

@@ -80,6 +80,25 @@ def load_standoff(path: str | os.PathLike, corpus_dir: str | os.PathLike) -> lis
     return out
 
 
+def add_sections(rows: list[dict], corpus_dir: str | os.PathLike) -> list[dict]:
+    """Give stand-off rows the section path (headings above them) that the segmenter finds in the corpus."""
+    from .segment import segment
+
+    starts: dict[str, dict[int, tuple]] = {}
+    for row in rows:
+        if row.get("section") is None:
+            if row["doc"] not in starts:
+                text = read_file(Path(corpus_dir) / row["doc"]).text
+                starts[row["doc"]] = {p.start + len(p.text) - len(p.text.lstrip()): p.section for p in segment(text)}
+            row["section"] = list(starts[row["doc"]].get(row["start"], ()))
+    return rows
+
+
+def load_silver(corpus_dir: str | os.PathLike) -> list[dict]:
+    """Weak labels (``data/corpus_silver.jsonl``) for corpus sentences outside the gold data, with sections."""
+    return add_sections(check_labels(load_standoff(DATA_DIR / "corpus_silver.jsonl", corpus_dir)), corpus_dir)
+
+
 def check_labels(rows: list[dict]) -> list[dict]:
     for row in rows:
         validate_area(row["area"])
@@ -93,8 +112,9 @@ def load_sample() -> list[dict]:
 
 
 def load_gold(corpus_dir: str | os.PathLike | None = None) -> list[dict]:
-    """All gold rows: the sample report, plus the stand-off corpus annotations when ``corpus_dir`` is given."""
+    """All gold rows: the sample report, plus the stand-off corpus annotations (with their sections) when
+    ``corpus_dir`` is given."""
     rows = load_sample()
     if corpus_dir is not None:
-        rows += check_labels(load_standoff(DATA_DIR / "corpus_gold.jsonl", corpus_dir))
+        rows += add_sections(check_labels(load_standoff(DATA_DIR / "corpus_gold.jsonl", corpus_dir)), corpus_dir)
     return rows
