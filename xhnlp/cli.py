@@ -86,7 +86,7 @@ def run(args) -> int:
         return 2
     t0 = time.time()
     try:
-        tagger = Tagger.load(args.model, batch_size=args.batch_size)
+        tagger = Tagger.load(args.model, quantize=getattr(args, "quantize", False), batch_size=args.batch_size)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -95,7 +95,8 @@ def run(args) -> int:
     parts = Path(str(args.output) + ".parts") if args.output else None
     if parts is not None:
         parts.mkdir(parents=True, exist_ok=True)
-        stamp = {"xhnlp": __version__, "model": str(args.model or "default"), "command": args.command}
+        stamp = {"xhnlp": __version__, "model": str(args.model or "default"), "command": args.command,
+                 **({"quantize": True} if getattr(args, "quantize", False) else {})}  # no mixing of int8 and float parts
         manifest = parts / "manifest.json"
         if manifest.exists() and json.loads(manifest.read_text()) != stamp:
             print(f"note: {parts} was made with other settings; starting afresh", file=sys.stderr)
@@ -191,6 +192,8 @@ def main(argv=None) -> int:
         p.add_argument("-o", "--output", help=f"output file ({', '.join(FORMATS)}); without it, print a table")
         p.add_argument("--model", help="shipped model name (bert, baseline) or a model directory; default: bert")
         p.add_argument("--batch-size", type=int, default=256)
+        p.add_argument("--quantize", action="store_true",
+                       help="int8 dynamic quantisation of a BERT model (CPU): faster, labels nearly the same")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
     try:

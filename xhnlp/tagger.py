@@ -95,9 +95,13 @@ class Tagger:
         self.heads = model.heads
 
     @classmethod
-    def load(cls, model: str | None = None, **kwargs) -> "Tagger":
-        """``model``: None (the shipped default), a shipped name (``bert``, ``baseline``) or a model directory."""
-        return cls(models.load(model), **kwargs)
+    def load(cls, model: str | None = None, quantize: bool = False, **kwargs) -> "Tagger":
+        """``model``: None (the shipped default), a shipped name (``bert``, ``baseline``) or a model directory.
+
+        ``quantize``: int8 dynamic quantisation of a BERT model's Linear layers (CPU; faster, labels
+        nearly the same — see ``eval/bench.py``); ignored by the baseline. ``kwargs`` go to the Tagger
+        (``batch_size``)."""
+        return cls(models.load(model, quantize=quantize), **kwargs)
 
     # --- scikit-learn style -------------------------------------------------------------------
     def predict_proba(self, sentences: list[str], sections=None) -> dict[str, np.ndarray]:

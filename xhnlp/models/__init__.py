@@ -48,8 +48,11 @@ def read_config(path: Path, required: tuple[str, ...]) -> dict:
         raise ModelError(f"{path / 'config.json'} is not valid JSON ({e})") from None
 
 
-def load(model: str | Path | None = None):
-    """Load a tagging model (an object with ``predict_proba``) from a name or directory."""
+def load(model: str | Path | None = None, **options):
+    """Load a tagging model (an object with ``predict_proba``) from a name or directory.
+
+    ``options`` go to a BERT model's ``from_pretrained`` (``quantize``, ``threads``, ``device``,
+    ``batch_size``); the TF-IDF baseline has nothing to quantise or place and ignores them."""
     path = resolve(model)
     config = read_config(path, ())
     kind = config.get("xhnlp_model_type")
@@ -58,6 +61,6 @@ def load(model: str | Path | None = None):
         return BaselineModel.from_pretrained(path)
     if kind == "bert-tagger" or config.get("model_type") == "bert" and "area_labels" in config:
         from .bert import BertTagger
-        return BertTagger.from_pretrained(path)
+        return BertTagger.from_pretrained(path, **options)
     raise ModelError(f"{path / 'config.json'} does not describe an xhnlp tagging model "
                      f"(xhnlp_model_type={kind!r}; expected 'tfidf-logreg' or 'bert-tagger')")

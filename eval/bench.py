@@ -1,0 +1,202 @@
+"""Speed benchmark: how fast does xhnlp tag an archive of reports on this machine's CPU?
+
+    python eval/bench.py                       # shipped BERT, 200 documents
+    python eval/bench.py --docs 20 --model /path/to/bert_dir --corpus ../shared/corpus
+
+Builds an archive of ``--docs`` documents in a temporary directory (the sample report
+``examples/xuhui_2025_main_tasks.txt`` plus, with ``--corpus``, the reports found there, repeated
+as needed) and prints one table:
+
+* ``cli fp32`` / ``cli int8`` / ``cli baseline``: ``xhnlp tag DIR -o out.jsonl`` as a subprocess
+  (``--quantize`` for int8, ``--model baseline`` for the TF-IDF model). sent/s counts reading,
+  segmenting, tagging and writing, without model load; wall is the whole command (Python start-up
+  and model load included); peak RSS is that subprocess's.
+* ``in-process, one report``: ``Tagger.tag`` on the sample report once the model is loaded.
+* ``naive loop``: the usual first attempt with ``transformers`` — tokenise one sentence, run the
+  model, next sentence (no batching, no length sorting; truncated at the window), on
+  ``--naive-sentences`` sentences. Every other row is compared with it (× naive).
+
+Then the share of the sample report's sentences that get the same labels from the int8 and the
+float model, and whether quantisation is recommended (≥ 99 % on both heads).
+
+On a machine shared with other jobs, compare with ``--threads 1``: torch threads that wait for busy
+cores can make everything several times slower (the naive loop most).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from xhnlp import Tagger, models  # noqa: E402
+from xhnlp.models.bert import default_threads  # noqa: E402
+from xhnlp.reading import ReadError, find_files, read_file  # noqa: E402
+from xhnlp.segment import sentences as split_sentences  # noqa: E402
+
+SAMPLE = ROOT / "examples" / "xuhui_2025_main_tasks.txt"
+SUMMARY = re.compile(r"(\d+) document\(s\) read, (\d+) sentences tagged.*model load ([\d.]+)s, total ([\d.]+)s")
+AGREEMENT_NEEDED = 0.99
+
+
+def report_texts(corpus: str | None, limit: int) -> list[str]:
+    """The sample report, then up to ``limit - 1`` readable reports from ``corpus``."""
+    texts = [SAMPLE.read_text(encoding="utf-8")]
+    for path in find_files([corpus]) if corpus else []:
+        if len(texts) >= limit:
+            break
+        try:
+            texts.append(read_file(path).text)
+        except ReadError as e:
+            print(f"skipped {e}", file=sys.stderr)
+    return texts
+
+
+def build_archive(texts: list[str], n: int, folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"doc_{i:05d}.txt").write_text(texts[i % len(texts)], encoding="utf-8")
+    return folder
+
+
+def run_cli(archive: Path, out: Path, model: str, quantize: bool = False) -> dict:
+    """``xhnlp tag archive -o out`` in a subprocess: its numbers, wall time and peak RSS."""
+    cmd = [sys.executable, "-m", "xhnlp.cli", "tag", str(archive), "-o", str(out), "--model", model, "-q"]
+    cmd += ["--quantize"] if quantize else []
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    with tempfile.TemporaryFile(mode="w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=out.parent)
+        if hasattr(os, "wait4"):  # the rusage of this one child: its own peak RSS
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            rss_mib = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
+        else:
+            proc.wait()
+            rss_mib = float("nan")
+        wall = time.perf_counter() - t0
+        err.seek(0)
+        log = err.read()
+    match = SUMMARY.search(log)
+    if proc.returncode != 0 or not match:
+        sys.exit(f"error: {' '.join(cmd)} failed (exit {proc.returncode}):\n{log[-2000:]}")
+    _, n_sent, load_s, total_s = match.groups()
+    n_sent, load_s, total_s = int(n_sent), float(load_s), float(total_s)
+    return {"sentences": n_sent, "seconds": total_s - load_s, "wall": wall, "load": load_s, "rss": rss_mib}
+
+
+def naive_loop(model: str, texts: list[str]) -> dict:
+    """One sentence at a time through the tokenizer and the model, as a first attempt would."""
+    bert = models.load(model).model  # BertForPolicyTagging, float
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(models.resolve(model))
+    max_length = int(getattr(bert.config, "max_seq_length", 128))
+    with torch.no_grad():  # warm-up: the first call pays one-off costs
+        warm = tok("预热。", return_tensors="pt")
+        bert(warm["input_ids"], warm["attention_mask"])
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for text in texts:
+            enc = tok(text, truncation=True, max_length=max_length, return_tensors="pt")
+            out = bert(enc["input_ids"], enc["attention_mask"], enc.get("token_type_ids"))
+            torch.softmax(out["area_logits"], -1), torch.softmax(out["type_logits"], -1)
+    return {"sentences": len(texts), "seconds": time.perf_counter() - t0}
+
+
+def in_process(model: str, text: str, quantize: bool) -> tuple[dict, Tagger]:
+    t0 = time.perf_counter()
+    tagger = Tagger.load(model, quantize=quantize)
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    n = len(tagger.tag(text).sentences)
+    return {"sentences": n, "seconds": time.perf_counter() - t0, "load": load_s}, tagger
+
+
+def agreement(fp32: Tagger, int8: Tagger, text: str) -> dict[str, float]:
+    a, b = fp32.tag(text).sentences, int8.tag(text).sentences
+    same = {h: sum(getattr(x, h) == getattr(y, h) for x, y in zip(a, b)) / len(a) for h in ("area", "type")}
+    same["both"] = sum(x.area == y.area and x.type == y.type for x, y in zip(a, b)) / len(a)
+    same["n"] = len(a)
+    return same
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=200, help="documents in the archive (default 200)")
+    ap.add_argument("--corpus", help="a directory of more reports (.txt, .docx, .html) to build the archive from")
+    ap.add_argument("--model", default="bert", help="a BERT tagger: shipped name or directory (default: bert)")
+    ap.add_argument("--naive-sentences", type=int, default=200, help="sentences for the naive loop (default 200)")
+    ap.add_argument("--threads", type=int, help="torch threads everywhere (sets XHNLP_THREADS); default: xhnlp's")
+    args = ap.parse_args(argv)
+    if args.threads:
+        os.environ["XHNLP_THREADS"] = str(args.threads)  # the CLI subprocesses inherit it
+
+    try:
+        kind = models.read_config(models.resolve(args.model), ()).get("xhnlp_model_type")
+    except models.ModelError as e:
+        hint = "; the shipped bert is not there yet: pass --model DIR" if args.model == "bert" else ""
+        sys.exit(f"error: {e}{hint}")
+    if kind == "tfidf-logreg":
+        sys.exit("error: --model must be a BERT tagger (the baseline is benchmarked anyway)")
+    model = str(models.resolve(args.model))
+
+    texts = report_texts(args.corpus, args.docs)
+    sample = texts[0]
+    naive_texts = [s for t in texts for s in split_sentences(t)][: args.naive_sentences]
+    print(f"xhnlp bench: model {model}, {args.docs} documents from {len(texts)} report text(s); "
+          f"torch {torch.__version__}, {os.cpu_count()} CPUs, torch threads "
+          f"{os.environ.get('XHNLP_THREADS') or f'xhnlp default ({default_threads()} physical cores free to use)'}")
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="xhnlp-bench-") as tmp:
+        archive = build_archive(texts, args.docs, Path(tmp) / "archive")
+        for name, m, q in (("cli fp32", model, False), ("cli int8 (--quantize)", model, True),
+                           ("cli baseline (TF-IDF)", "baseline", False)):
+            print(f"  running {name} ...", file=sys.stderr, flush=True)
+            rows.append((name, run_cli(archive, Path(tmp) / f"out_{len(rows)}.jsonl", m, q)))
+
+    print("  running in-process and naive ...", file=sys.stderr, flush=True)
+    fp32_stats, fp32 = in_process(model, sample, quantize=False)
+    int8_stats, int8 = in_process(model, sample, quantize=True)
+    rows += [("in-process fp32, one report", fp32_stats), ("in-process int8, one report", int8_stats)]
+    naive = naive_loop(model, naive_texts)
+    rows.append(("naive loop (1 sentence/call)", naive))
+
+    naive_rate = naive["sentences"] / naive["seconds"]
+    print(f"\n{'setup':<30} {'sentences':>9} {'tag s':>7} {'sent/s':>8} {'x naive':>8} {'load s':>7} "
+          f"{'wall s':>7} {'peak RSS MiB':>12}")
+    for name, r in rows:
+        rate = r["sentences"] / r["seconds"]
+        load = f"{r['load']:7.2f}" if "load" in r else f"{'-':>7}"
+        wall = f"{r['wall']:7.1f}" if "wall" in r else f"{'-':>7}"
+        rss = f"{r['rss']:12.0f}" if "rss" in r else f"{'-':>12}"
+        print(f"{name:<30} {r['sentences']:>9} {r['seconds']:7.2f} {rate:8.1f} {rate / naive_rate:7.1f}x "
+              f"{load} {wall} {rss}")
+    print("tag s: without model load (CLI: reading+segmenting+tagging+writing); wall: the whole command")
+
+    same = agreement(fp32, int8, sample)
+    ok = min(same["area"], same["type"]) >= AGREEMENT_NEEDED
+    print(f"\nint8 vs fp32 on the sample report ({same['n']} sentences): area "
+          f"{same['area']:.1%}, type {same['type']:.1%}, both {same['both']:.1%} the same")
+    speedup = (rows[1][1]["sentences"] / rows[1][1]["seconds"]) / (rows[0][1]["sentences"] / rows[0][1]["seconds"])
+    if ok:
+        print(f"verdict: quantisation RECOMMENDED (agreement >= {AGREEMENT_NEEDED:.0%} on both heads; "
+              f"CLI speed-up {speedup:.2f}x): use --quantize / Tagger.load(..., quantize=True)")
+    else:
+        print(f"verdict: quantisation NOT recommended (agreement < {AGREEMENT_NEEDED:.0%} on a head; "
+              f"CLI speed-up {speedup:.2f}x): keep the float model")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""BertTagger's speed options (int8 quantisation, threads, vectorised collate) keep its results:
+a tiny random BERT (hidden 32, one layer) built in a temp dir."""
+import numpy as np
+import pytest
+import torch
+from tokenizers import BertWordPieceTokenizer
+from transformers import BertConfig, BertTokenizer
+
+from xhnlp import Tagger
+from xhnlp.labels import AREA_CODES, TYPE_CODES
+from xhnlp.models import ModelError
+from xhnlp.models.bert import BertForPolicyTagging, BertTagger, _softmax, configure_threads
+from xhnlp.segment import sentences as split_sentences
+
+MAX_LEN = 48
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, sample_text):
+    path = tmp_path_factory.mktemp("tiny_tagger")
+    corpus = path / "corpus.txt"
+    corpus.write_text(sample_text, encoding="utf-8")
+    wp = BertWordPieceTokenizer(handle_chinese_chars=True, lowercase=True)
+    wp.train([str(corpus)], vocab_size=2000, min_frequency=1, limit_alphabet=3000,
+             special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    corpus.unlink()
+    tok = BertTokenizer(vocab=wp.get_vocab())
+    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=256)
+    for key, value in dict(area_labels=list(AREA_CODES), type_labels=list(TYPE_CODES), context="none",
+                           max_seq_length=MAX_LEN, xhnlp_model_type="bert-tagger").items():
+        setattr(config, key, value)
+    torch.manual_seed(0)
+    BertTagger(BertForPolicyTagging(config), tok).save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def texts(sample_text):
+    return split_sentences(sample_text)[:40] + ["短句。", "推动经济增长。" * 3]
+
+
+def test_quantised_and_float_give_probabilities_of_the_right_shape(model_dir, texts):
+    fp32 = BertTagger.from_pretrained(model_dir)
+    int8 = BertTagger.from_pretrained(model_dir, quantize=True)
+    assert not fp32.quantized and int8.quantized
+    query = int8.model.bert.encoder.layer[0].attention.self.query
+    assert isinstance(query, torch.ao.nn.quantized.dynamic.Linear)
+    assert isinstance(int8.model.area_head, torch.nn.Linear)  # the heads stay float
+    for tagger in (fp32, int8):
+        p = tagger.predict_proba(texts)
+        assert p["area"].shape == (len(texts), 8) and p["type"].shape == (len(texts), 6)
+        assert p["area"].dtype == np.float32 and np.isfinite(p["type"]).all()
+        np.testing.assert_allclose(p["area"].sum(1), 1, atol=1e-5)
+    # int8 rounding moves the probabilities a little, not a lot
+    assert np.abs(fp32.predict_proba(texts)["area"] - int8.predict_proba(texts)["area"]).max() < 0.05
+    doc = Tagger.load(str(model_dir), quantize=True, batch_size=16).tag("一、总体要求\n推动经济增长。深化改革。\n")
+    assert [p.kind for p in doc] == ["heading", "sentence", "sentence"] and doc[1].area in AREA_CODES
+    with pytest.raises(ModelError, match="quantised"):
+        int8.save_pretrained(model_dir.parent / "nope")
+
+
+def test_sorted_batches_give_the_one_at_a_time_result(model_dir, texts):
+    tagger = BertTagger.from_pretrained(model_dir, batch_size=5)  # several length-sorted, padded batches
+    batched = tagger.predict_proba(texts)
+    for i, text in enumerate(texts):
+        alone = tagger.predict_proba([text])
+        for head in ("area", "type"):
+            np.testing.assert_allclose(batched[head][i], alone[head][0], atol=1e-5)
+
+
+def test_collate_pads_like_the_row_by_row_version(model_dir, texts):
+    tagger = BertTagger.from_pretrained(model_dir)
+    windows, _ = tagger.encode(texts)
+    windows = windows[:7] + [([5, 6, 7, 8], 2)]  # a window with a second segment
+    ids, att, typ = tagger.collate(windows, pad_id=0)
+    n = max(len(w) for w, _ in windows)
+    assert ids.shape == att.shape == typ.shape == (len(windows), n) and ids.dtype == torch.long
+    for b, (w, first) in enumerate(windows):
+        assert ids[b].tolist() == w + [0] * (n - len(w))
+        assert att[b].tolist() == [1] * len(w) + [0] * (n - len(w))
+        assert typ[b].tolist() == [0] * first + [1] * (len(w) - first) + [0] * (n - len(w))
+
+
+def test_a_sentence_longer_than_the_window_averages_all_its_windows(model_dir):
+    tagger = BertTagger.from_pretrained(model_dir)
+    long = ("推动经济稳增长，深化零基预算改革，加快建设养老服务设施，" * 80)[:1992] + "力争完工200台。"
+    assert len(long) >= 2000
+    windows, owner = tagger.encode([long])
+    assert len(windows) > 10 and all(len(ids) <= MAX_LEN for ids, _ in windows) and (owner == 0).all()
+    with torch.inference_mode():  # by hand: each window alone, then the mean of the logits
+        outs = [tagger.model(*tagger.collate([w], tagger.tokenizer.pad_token_id)) for w in windows]
+    for head in ("area", "type"):
+        logits = torch.cat([o[f"{head}_logits"] for o in outs]).numpy()
+        want = _softmax(logits.mean(0, keepdims=True))
+        got = tagger.predict_proba([long])[head]
+        np.testing.assert_allclose(got, want, atol=1e-5)
+        assert not np.allclose(got, _softmax(logits[:1]), atol=1e-6)  # not just the first window
+    doc = Tagger(tagger).tag_sentences([long, "短句。"])
+    assert len(doc) == 2 and doc[0].area in AREA_CODES
+
+
+def test_thread_count_follows_the_user(model_dir, monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("XHNLP_THREADS", "1")
+        BertTagger.from_pretrained(model_dir)
+        assert torch.get_num_threads() == 1
+        assert configure_threads(2) == 2 and torch.get_num_threads() == 2  # an explicit argument wins
+        monkeypatch.delenv("XHNLP_THREADS")
+        torch.set_num_threads(3)  # the user's own choice is kept
+        BertTagger.from_pretrained(model_dir)
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
