@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from xhnlp import Tagger, models  # noqa: E402
-from xhnlp.models.bert import default_threads  # noqa: E402
 from xhnlp.reading import ReadError, find_files, read_file  # noqa: E402
 from xhnlp.segment import sentences as split_sentences  # noqa: E402
 
@@ -155,7 +154,7 @@ def main(argv=None) -> int:
     naive_texts = [s for t in texts for s in split_sentences(t)][: args.naive_sentences]
     print(f"xhnlp bench: model {model}, {args.docs} documents from {len(texts)} report text(s); "
           f"torch {torch.__version__}, {os.cpu_count()} CPUs, torch threads "
-          f"{os.environ.get('XHNLP_THREADS') or f'xhnlp default ({default_threads()} physical cores free to use)'}")
+          f"{os.environ.get('XHNLP_THREADS') or torch.get_num_threads()}")
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="xhnlp-bench-") as tmp:

@@ -16,6 +16,7 @@ loaded once per worker process, on first use; a path must exist on every worker.
 from __future__ import annotations
 
 import hashlib
+import os
 
 from . import models
 from .labels import HEADS
@@ -56,15 +57,13 @@ def _is_bert(model) -> bool:
 def worker_tagger(model=None, quantize: bool = False, threads: int | None = None, device: str | None = None,
                   workers: int = 1, batch_size: int = 256) -> Tagger:
     """This process's tagger for these settings, loaded on first call. With ``workers`` processes on
-    one machine and no ``threads``, a BERT gets an equal share of the physical cores."""
+    one machine and no ``threads``, a BERT gets an equal share of the CPUs."""
     key = (None if model is None else str(model), quantize, threads, device, workers, batch_size)
     if key not in _TAGGERS:
         options = {}
         if _is_bert(model):  # torch options; the TF-IDF baseline has none
-            from .models.bert import default_threads
-
             if threads is None and workers > 1:
-                threads = max(1, default_threads() // workers)
+                threads = max(1, (os.cpu_count() or 1) // workers)
             options = {"quantize": quantize and device in (None, "cpu"), "threads": threads, "device": device}
         _TAGGERS[key] = Tagger(models.load(model, **options), batch_size=batch_size)
     return _TAGGERS[key]

@@ -9,13 +9,10 @@ data). Sentences longer than the window are split into overlapping windows whose
 Speed (CPU): ``BertTagger.from_pretrained(path, quantize=True)`` quantises the encoder's Linear layers
 to int8 (dynamic quantisation: weights int8, activations quantised on the fly) — usually 1.5-3x faster
 with (almost) the same labels; ``eval/bench.py`` measures both and the agreement. Torch's thread count
-is set once at load (see :func:`configure_threads`): ``threads=`` or ``$XHNLP_THREADS`` if given, else a
-count the user chose already (``torch.set_num_threads``, ``OMP_NUM_THREADS``) is kept, else the
-physical cores this process may use.
+is set at load from ``threads=`` or ``$XHNLP_THREADS`` when given (see :func:`configure_threads`).
 """
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from itertools import chain
@@ -36,73 +33,20 @@ hf_logging.disable_progress_bar()  # no per-shard progress bars when loading a m
 
 
 # --- threads ------------------------------------------------------------------------------------
-def _physical_and_logical() -> tuple[int, int]:
-    logical = os.cpu_count() or 1
-    try:
-        import psutil
-
-        physical = psutil.cpu_count(logical=False) or logical
-    except ImportError:  # psutil is optional: count "core id"s per "physical id" in /proc/cpuinfo
-        try:
-            cores, phys = set(), "0"
-            for line in open("/proc/cpuinfo", encoding="ascii", errors="replace"):
-                key, _, value = line.partition(":")
-                if key.strip() == "physical id":
-                    phys = value.strip()
-                elif key.strip() == "core id":
-                    cores.add((phys, value.strip()))
-            physical = len(cores) or logical
-        except OSError:
-            physical = logical
-    return physical, logical
-
-
-def default_threads() -> int:
-    """Physical cores this process may use: CPU affinity and a cgroup (container) CPU quota respected."""
-    physical, logical = _physical_and_logical()
-    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else logical
-    n = max(1, round(allowed * physical / logical))  # hyper-threads do not help dense matmuls
-    try:  # cgroup v2: "max 100000" or "<quota> <period>"
-        quota, period = open("/sys/fs/cgroup/cpu.max", encoding="ascii").read().split()
-        if quota != "max":
-            n = min(n, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return n
-
-
-def _torch_default_threads() -> int:
-    """What torch picks when nobody sets a count (c10 ``defaultNumThreads``): physical cores, all of
-    the machine's, ignoring affinity and quotas; logical processors on machines with more than 64."""
-    physical, logical = _physical_and_logical()
-    return logical if logical > 64 or physical >= logical else physical
-
-
 def configure_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op thread count and return it.
-
-    Order: ``threads`` if given; else ``$XHNLP_THREADS``; else a count chosen already is kept
-    (``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` set, or ``torch.set_num_threads`` called with a value other
-    than torch's default); else :func:`default_threads` (differs from torch's own default in containers
-    and under ``taskset``, where torch would use every core of the host).
-    """
-    if threads is None and os.environ.get("XHNLP_THREADS", "").strip():
+    """Set torch's intra-op thread count from ``threads`` or ``$XHNLP_THREADS`` when given (else keep
+    torch's choice) and return it. On a busy machine fewer threads than cores is much faster."""
+    env = os.environ.get("XHNLP_THREADS", "").strip()
+    if threads is None and env:
         try:
-            threads = int(os.environ["XHNLP_THREADS"])
+            threads = int(env)
         except ValueError:
-            raise ValueError(f"XHNLP_THREADS must be a whole number, not {os.environ['XHNLP_THREADS']!r}") from None
-    if threads is None:
-        if any(os.environ.get(v, "").strip() for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")) \
-                or torch.get_num_threads() != _torch_default_threads():
-            return torch.get_num_threads()
-        threads = default_threads()
-    threads = max(1, int(threads))
-    if torch.get_num_threads() != threads:
-        torch.set_num_threads(threads)
-    return threads
+            raise ModelError(f"XHNLP_THREADS must be a whole number, not {env!r}") from None
+    if threads is not None and torch.get_num_threads() != max(1, int(threads)):
+        torch.set_num_threads(max(1, int(threads)))
+    return torch.get_num_threads()
 
 
-# --- quantisation -------------------------------------------------------------------------------
 def quantize_encoder(model: "BertForPolicyTagging") -> "BertForPolicyTagging":
     """int8 dynamic quantisation of the encoder's ``nn.Linear`` layers, in place (CPU only).
 
