@@ -7,8 +7,9 @@
 Every document's sentences are predicted by a model that never saw that document (group k-fold,
 or ``loro`` = leave one report out). Scores pool all out-of-fold predictions. Writes
 OUT/report.json, OUT/<system>_<head>_confusion.png and prints the tables.
-Systems: baseline, baseline-heading, baseline+silver, bert, bert-random, bert-heading, bert-fused,
-bert-fused+silver (``+silver`` adds data/corpus_silver.jsonl rows of the training documents).
+Systems: baseline, baseline-heading, baseline+silver, baseline-heading+silver, bert (which also
+scores bert-fused and, with --silver, bert-fused+silver), bert-random, bert-heading. ``+silver`` adds
+data/corpus_silver.jsonl rows of the training documents (never of the test documents).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from training.finetune import fine_tune, split_validation  # noqa: E402
+from training.finetune import fine_tune, split_validation, with_lexical  # noqa: E402
 from xhnlp.data import load_gold, load_silver  # noqa: E402
 from xhnlp.labels import AREAS, HEADS, TYPES  # noqa: E402
 from xhnlp.models.baseline import BaselineModel  # noqa: E402
@@ -40,12 +41,17 @@ def folds_by_document(rows, k: str | int, seed: int = 0):
 
 
 def make_system(name: str, init: str | None, epochs: int, seed: int):
-    """A function (train_rows, silver_rows) -> predict(test_rows) -> {'area': [...], 'type': [...]}.
+    """A function (train_rows, silver_rows) -> {system name: predict(test_rows) -> {'area': [...], 'type': [...]}}.
 
-    ``+silver`` systems add the silver rows to the TF-IDF model's training data (for the fused BERT,
-    to its lexical part only: the BERT itself trains on gold).
+    ``+silver`` systems add the silver rows to the TF-IDF model's training data. ``bert`` also yields
+    ``bert-fused`` (mixed with a TF-IDF model with heading context, weights tuned on the validation
+    documents) and, given silver rows, ``bert-fused+silver`` (the same with silver rows in the TF-IDF
+    part only: the BERT trains on gold) — all from one fine-tuning.
     """
     base = name.replace("+silver", "")
+
+    def predictor(model):
+        return lambda test: model.predict([r["text"] for r in test], [tuple(r.get("section") or ()) for r in test])
 
     def train(rows, silver=()):
         if base.startswith("baseline"):
@@ -53,13 +59,17 @@ def make_system(name: str, init: str | None, epochs: int, seed: int):
             model = BaselineModel(context="heading" if base == "baseline-heading" else "none")
             model.fit([r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
                       [tuple(r.get("section") or ()) for r in rows])
-        else:
-            tr, va = split_validation(rows, 0.12, seed)
-            model, _ = fine_tune(tr, va, init, random_init=base == "bert-random",
-                                 context="heading" if base == "bert-heading" else "none",
-                                 fuse=base == "bert-fused", lexical_extra=silver, epochs=epochs, seed=seed,
-                                 log=lambda s: None)
-        return lambda test: model.predict([r["text"] for r in test], [tuple(r.get("section") or ()) for r in test])
+            return {name: predictor(model)}
+        tr, va = split_validation(rows, 0.12, seed)
+        model, _ = fine_tune(tr, va, init, random_init=base == "bert-random",
+                             context="heading" if base == "bert-heading" else "none",
+                             epochs=epochs, seed=seed, log=lambda s: None)
+        systems = {name: predictor(model)}
+        if name == "bert":
+            systems["bert-fused"] = predictor(with_lexical(model, tr, va))
+            if silver:
+                systems["bert-fused+silver"] = predictor(with_lexical(model, tr, va, silver))
+        return systems
 
     return train
 
@@ -86,6 +96,31 @@ def plot_confusion(matrix, labels, title, path):
     plt.close(fig)
 
 
+def score(name, rows, pred, codes, minutes, plots: Path | None) -> dict:
+    """Macro-F1, accuracy, per-class report, confusion matrix (and its PNG) of out-of-fold predictions."""
+    per_doc = {}
+    for d in sorted({r["doc"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["doc"] == d]
+        per_doc[d] = {h: round(f1_score([rows[i][h] for i in idx], [pred[h][i] for i in idx], labels=codes[h],
+                                        average="macro", zero_division=0), 4) for h in HEADS}
+    result = {"minutes": minutes, "per_document_macro_f1": per_doc}
+    for h in HEADS:
+        gold = [r[h] for r in rows]
+        result[f"{h}_macro_f1"] = round(f1_score(gold, pred[h], labels=codes[h], average="macro", zero_division=0), 4)
+        result[f"{h}_accuracy"] = round(float(np.mean([g == p for g, p in zip(gold, pred[h])])), 4)
+        result[f"{h}_per_class"] = classification_report(gold, pred[h], labels=codes[h], output_dict=True,
+                                                         zero_division=0)
+        matrix = confusion_matrix(gold, pred[h], labels=codes[h])
+        result[f"{h}_confusion"] = matrix.tolist()
+        if plots is not None:
+            plot_confusion(matrix, codes[h], f"{name}: {h} (out-of-fold)", plots / f"{name}_{h}_confusion.png")
+        print(f"\n== {name} / {h}: macro-F1 {result[f'{h}_macro_f1']:.3f}  accuracy {result[f'{h}_accuracy']:.3f}")
+        print(classification_report(gold, pred[h], labels=codes[h], digits=3, zero_division=0))
+    print(f"{name}: area macro-F1 {result['area_macro_f1']:.3f}, type macro-F1 {result['type_macro_f1']:.3f} "
+          f"({minutes} min)", flush=True)
+    return result
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", help="corpus directory for the stand-off gold (without it: the sample report only)")
@@ -99,7 +134,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     rows = load_gold(args.corpus)
-    silver = load_silver(args.corpus) if args.corpus and "silver" in args.systems else []
+    wants_silver = "silver" in args.systems or "bert" in args.systems.split(",")
+    silver = load_silver(args.corpus) if args.corpus and wants_silver else []
     if len(rows) and len({r["doc"] for r in rows}) < 2:
         # one document: fall back to 5 interleaved parts of it
         for i, r in enumerate(rows):
@@ -112,37 +148,22 @@ def main(argv=None):
     codes = {"area": [a.code for a in AREAS], "type": [t.code for t in TYPES]}
     for name in args.systems.split(","):
         train = make_system(name, args.init, args.epochs, args.seed)
-        pred = {h: [None] * len(rows) for h in HEADS}
-        per_doc = {}
+        preds: dict[str, dict[str, list]] = {}
         t0 = time.time()
         for test_docs in folds:
             train_rows = [r for r in rows if r["doc"] not in test_docs]
-            extra = [s for s in silver if s["doc"] not in test_docs] if name.endswith("+silver") else []
+            wants_silver = name.endswith("+silver") or name == "bert"
+            extra = [s for s in silver if s["doc"] not in test_docs] if wants_silver else []
             test_idx = [i for i, r in enumerate(rows) if r["doc"] in test_docs]
-            predicted = train(train_rows, extra)([rows[i] for i in test_idx])
-            for h in HEADS:
-                for i, p in zip(test_idx, predicted[h]):
-                    pred[h][i] = p
-            for d in test_docs:
-                idx = [i for i in test_idx if rows[i]["doc"] == d]
-                per_doc[d] = {h: round(f1_score([rows[i][h] for i in idx], [pred[h][i] for i in idx],
-                                                labels=codes[h], average="macro", zero_division=0), 4) for h in HEADS}
-        result = {"minutes": round((time.time() - t0) / 60, 1), "per_document_macro_f1": per_doc}
-        for h in HEADS:
-            gold = [r[h] for r in rows]
-            result[f"{h}_macro_f1"] = round(f1_score(gold, pred[h], labels=codes[h], average="macro", zero_division=0), 4)
-            result[f"{h}_accuracy"] = round(float(np.mean([g == p for g, p in zip(gold, pred[h])])), 4)
-            result[f"{h}_per_class"] = classification_report(gold, pred[h], labels=codes[h], output_dict=True,
-                                                             zero_division=0)
-            matrix = confusion_matrix(gold, pred[h], labels=codes[h])
-            result[f"{h}_confusion"] = matrix.tolist()
-            if not args.no_plots:
-                plot_confusion(matrix, codes[h], f"{name}: {h} (out-of-fold)", out / f"{name}_{h}_confusion.png")
-            print(f"\n== {name} / {h}: macro-F1 {result[f'{h}_macro_f1']:.3f}  accuracy {result[f'{h}_accuracy']:.3f}")
-            print(classification_report(gold, pred[h], labels=codes[h], digits=3, zero_division=0))
-        report["systems"][name] = result
-        print(f"{name}: area macro-F1 {result['area_macro_f1']:.3f}, type macro-F1 {result['type_macro_f1']:.3f} "
-              f"({result['minutes']} min)", flush=True)
+            for system, predict in train(train_rows, extra).items():
+                predicted = predict([rows[i] for i in test_idx])
+                pred = preds.setdefault(system, {h: [None] * len(rows) for h in HEADS})
+                for h in HEADS:
+                    for i, p in zip(test_idx, predicted[h]):
+                        pred[h][i] = p
+        for system, pred in preds.items():
+            report["systems"][system] = score(system, rows, pred, codes, round((time.time() - t0) / 60, 1),
+                                              None if args.no_plots else out)
     path = out / "report.json"
     if path.exists():  # keep other systems' results from earlier runs with the same folds
         old = json.loads(path.read_text())
