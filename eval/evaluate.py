@@ -7,7 +7,8 @@
 Every document's sentences are predicted by a model that never saw that document (group k-fold,
 or ``loro`` = leave one report out). Scores pool all out-of-fold predictions. Writes
 OUT/report.json, OUT/<system>_<head>_confusion.png and prints the tables.
-Systems: baseline, baseline-heading, baseline+silver, baseline-heading+silver, bert (which also
+Systems: baseline, baseline-heading, baseline-heading-struct (+ target-extractor features), and
+each with +silver; bert (which also
 scores bert-fused and, with --silver, bert-fused+silver), bert-random, bert-heading. ``+silver`` adds
 data/corpus_silver.jsonl rows of the training documents (never of the test documents).
 """
@@ -40,7 +41,7 @@ def folds_by_document(rows, k: str | int, seed: int = 0):
     return [set(order[i::k]) for i in range(k)]
 
 
-def make_system(name: str, init: str | None, epochs: int, seed: int):
+def make_system(name: str, init: str | None, epochs: int, seed: int, structural: bool = False):
     """A function (train_rows, silver_rows) -> {system name: predict(test_rows) -> {'area': [...], 'type': [...]}}.
 
     ``+silver`` systems add the silver rows to the TF-IDF model's training data. ``bert`` also yields
@@ -56,7 +57,7 @@ def make_system(name: str, init: str | None, epochs: int, seed: int):
     def train(rows, silver=()):
         if base.startswith("baseline"):
             rows = rows + list(silver)
-            model = BaselineModel(context="heading" if base == "baseline-heading" else "none")
+            model = BaselineModel(context="heading" if "heading" in base else "none", structural="struct" in base)
             model.fit([r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
                       [tuple(r.get("section") or ()) for r in rows])
             return {name: predictor(model)}
@@ -66,9 +67,9 @@ def make_system(name: str, init: str | None, epochs: int, seed: int):
                              epochs=epochs, seed=seed, log=lambda s: None)
         systems = {name: predictor(model)}
         if name == "bert":
-            systems["bert-fused"] = predictor(with_lexical(model, tr, va))
+            systems["bert-fused"] = predictor(with_lexical(model, tr, va, structural=structural))
             if silver:
-                systems["bert-fused+silver"] = predictor(with_lexical(model, tr, va, silver))
+                systems["bert-fused+silver"] = predictor(with_lexical(model, tr, va, silver, structural=structural))
         return systems
 
     return train
@@ -131,6 +132,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="eval/results")
     ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--lexical-structural", action="store_true",
+                    help="target-extractor features in the TF-IDF part of bert-fused")
     args = ap.parse_args(argv)
 
     rows = load_gold(args.corpus)
@@ -147,7 +150,7 @@ def main(argv=None):
               "command": "python eval/evaluate.py " + " ".join(argv or sys.argv[1:]), "systems": {}}
     codes = {"area": [a.code for a in AREAS], "type": [t.code for t in TYPES]}
     for name in args.systems.split(","):
-        train = make_system(name, args.init, args.epochs, args.seed)
+        train = make_system(name, args.init, args.epochs, args.seed, args.lexical_structural)
         preds: dict[str, dict[str, list]] = {}
         t0 = time.time()
         for test_docs in folds:

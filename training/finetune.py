@@ -27,6 +27,7 @@ from transformers import AutoConfig, AutoTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from training.train_baseline import training_rows  # noqa: E402
+from xhnlp.data import load_silver  # noqa: E402
 from xhnlp.labels import AREA_CODES, TYPE_CODES  # noqa: E402
 from xhnlp.models.baseline import BaselineModel  # noqa: E402
 from xhnlp.models.bert import BertForPolicyTagging, BertTagger  # noqa: E402
@@ -83,7 +84,7 @@ def load_init(init: str, random_init: bool, context: str, max_length: int, dropo
 
 def fine_tune(train_rows, val_rows, init: str, *, random_init=False, context="none", heading_dropout=0.3,
               epochs=10, lr=2e-4, batch_size=32, max_length=128, patience=3, seed=0, fuse=False, dropout=0.1,
-              lexical_context="heading", lexical_extra=(), log=print) -> tuple[BertTagger, dict]:
+              lexical_context="heading", lexical_extra=(), lexical_structural=False, log=print) -> tuple[BertTagger, dict]:
     """Train on ``train_rows`` (dicts with text, area, type, optional section), early-stop on ``val_rows``.
 
     With ``fuse``, a TF-IDF model (``lexical_context``: its input) is trained on ``train_rows`` plus
@@ -141,17 +142,17 @@ def fine_tune(train_rows, val_rows, init: str, *, random_init=False, context="no
     info = {"history": history, "best_val_macro_f1": best, "train_sentences": len(train_rows),
             "val_sentences": len(val_rows), "device": device}
     if fuse:
-        tagger = with_lexical(tagger, train_rows, val_rows, lexical_extra, lexical_context)
+        tagger = with_lexical(tagger, train_rows, val_rows, lexical_extra, lexical_context, lexical_structural)
         info["fusion"] = tagger.fusion
         log(f"fusion weights (share of the lexical model): {tagger.fusion}")
     return tagger, info
 
 
-def with_lexical(tagger: BertTagger, train_rows, val_rows, extra=(), context="heading") -> BertTagger:
+def with_lexical(tagger: BertTagger, train_rows, val_rows, extra=(), context="heading", structural=False) -> BertTagger:
     """A copy of ``tagger`` (same BERT) that mixes in a TF-IDF model trained on ``train_rows`` + ``extra``,
     with per-head weights (its share, 0 to 1 by 0.1) chosen for macro-F1 on ``val_rows``."""
     rows = list(train_rows) + list(extra)
-    lexical = BaselineModel(context=context).fit([r["text"] for r in rows], [r["area"] for r in rows],
+    lexical = BaselineModel(context=context, structural=structural).fit([r["text"] for r in rows], [r["area"] for r in rows],
                                                  [r["type"] for r in rows], [tuple(r.get("section") or ()) for r in rows])
     plain = copy.copy(tagger)
     plain.lexical = None
@@ -216,16 +217,21 @@ def main(argv=None):
     ap.add_argument("--val-frac", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fuse", action="store_true", help="mix in the TF-IDF baseline (weights tuned on validation)")
+    ap.add_argument("--silver", action="store_true",
+                    help="with --fuse: add the silver rows (data/corpus_silver.jsonl) to the TF-IDF part's training data")
+    ap.add_argument("--structural", action="store_true", help="with --fuse: target-extractor features in the TF-IDF part")
     ap.add_argument("--evaluation", help="a markdown file with evaluation results for the model card")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
     rows = training_rows(args.corpus, args.extra)
+    silver = load_silver(args.corpus) if args.silver and args.corpus else []
     train, val = split_validation(rows, args.val_frac, args.seed)
     t0 = time.time()
     tagger, info = fine_tune(train, val, args.init, random_init=args.random_init, context=args.context,
                              heading_dropout=args.heading_dropout, epochs=args.epochs, lr=args.lr,
                              batch_size=args.batch_size, max_length=args.max_length, patience=args.patience,
-                             seed=args.seed, fuse=args.fuse)
+                             seed=args.seed, fuse=args.fuse, lexical_structural=args.structural,
+                             lexical_extra=silver)
     out = Path(args.output)
     tagger.save_pretrained(out)
     cfg = tagger.config
@@ -237,7 +243,10 @@ def main(argv=None):
         params=sum(p.numel() for p in tagger.model.parameters()) / 1e6,
         random=" — **random initialisation** (no pretraining)" if args.random_init else "",
         context=args.context, max_len=args.max_length,
-        fusion=f"TF-IDF baseline probabilities mixed in with weights {tagger.fusion}" if args.fuse else "none",
+        fusion=(f"a TF-IDF model (char n-grams, jieba words, section heading{', target-extractor features' if args.structural else ''}; "
+                f"trained on the training split{f' plus {len(silver)} silver rows' if silver else ''}) "
+                f"mixed in with per-head weights {tagger.fusion} (its share), tuned on the validation documents"
+                if args.fuse else "none"),
         n_train=len(train), n_val=len(val), n_docs=len({r['doc'] for r in rows}), command=info["command"],
         minutes=(time.time() - t0) / 60, device=info["device"], best=info["best_val_macro_f1"], evaluation=evaluation))
     print(f"saved to {out}")

@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from .. import __version__
 from ..labels import HEADS
 from ..segment import normalize
+from ..targets import extract_targets
 from . import read_config
 
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
@@ -54,8 +55,8 @@ class BaselineModel:
 
     model_type = "tfidf-logreg"
 
-    def __init__(self, C: float = 4.0, ngram_max: int = 3, context: str = "none"):
-        self.C, self.ngram_max, self.context = C, ngram_max, context
+    def __init__(self, C: float = 4.0, ngram_max: int = 3, context: str = "none", structural: bool = False):
+        self.C, self.ngram_max, self.context, self.structural = C, ngram_max, context, structural
         self.heads = HEADS
         self.vectorizer: TfidfVectorizer | None = None
         self.weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -63,6 +64,8 @@ class BaselineModel:
     def _analyzer(self, text: str) -> list[str]:
         head, _, sentence = text.rpartition("\n")
         feats = analyze(sentence, self.ngram_max)
+        if self.structural:  # rule-based signals: a quantified target found by xhnlp.targets
+            feats += [f"t:{t.comparator}" for t in extract_targets(sentence)] or ["t:none"]
         if head:
             feats += ["h:" + w for w in _cut(head)]
         return feats
@@ -113,7 +116,7 @@ class BaselineModel:
         path.mkdir(parents=True, exist_ok=True)
         config = {"xhnlp_model_type": self.model_type, "xhnlp_version": __version__,
                   "labels": {h: list(v) for h, v in self.heads.items()},
-                  "C": self.C, "ngram_max": self.ngram_max, "context": self.context}
+                  "C": self.C, "ngram_max": self.ngram_max, "context": self.context, "structural": self.structural}
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
         vocab = {k: int(v) for k, v in self.vectorizer.vocabulary_.items()}
         (path / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
@@ -126,7 +129,8 @@ class BaselineModel:
     def from_pretrained(cls, path) -> "BaselineModel":
         path = Path(path)
         config = read_config(path, ("vocab.json", "model.safetensors"))
-        self = cls(C=config["C"], ngram_max=config["ngram_max"], context=config.get("context", "none"))
+        self = cls(C=config["C"], ngram_max=config["ngram_max"], context=config.get("context", "none"),
+                   structural=config.get("structural", False))
         self.heads = {h: tuple(v) for h, v in config["labels"].items()}
         vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
         tensors = load_file(str(path / "model.safetensors"))
