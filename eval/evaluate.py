@@ -131,6 +131,7 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="eval/results")
+    ap.add_argument("--only-fold", type=int, help="evaluate on this one fold only (a quick comparison)")
     ap.add_argument("--no-plots", action="store_true")
     ap.add_argument("--lexical-structural", action="store_true",
                     help="target-extractor features in the TF-IDF part of bert-fused")
@@ -144,9 +145,14 @@ def main(argv=None):
         for i, r in enumerate(rows):
             r["doc"] = f"{r['doc']}#part{i % 5}"
     folds = folds_by_document(rows, args.folds, args.seed)
+    if args.only_fold is not None:  # score only the documents of that fold
+        folds = [folds[args.only_fold]]
+        rows = [r for r in rows if r["doc"] in folds[0]] + [r for r in rows if r["doc"] not in folds[0]]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report = {"n_sentences": len(rows), "n_documents": len({r['doc'] for r in rows}), "folds": args.folds,
+    scored = [r for r in rows if args.only_fold is None or r["doc"] in folds[0]]
+    report = {"n_sentences": len(scored), "n_documents": len({r['doc'] for r in scored}),
+              "folds": args.folds if args.only_fold is None else f"{args.folds}, fold {args.only_fold} only",
               "command": "python eval/evaluate.py " + " ".join(argv or sys.argv[1:]), "systems": {}}
     codes = {"area": [a.code for a in AREAS], "type": [t.code for t in TYPES]}
     for name in args.systems.split(","):
@@ -165,7 +171,8 @@ def main(argv=None):
                     for i, p in zip(test_idx, predicted[h]):
                         pred[h][i] = p
         for system, pred in preds.items():
-            report["systems"][system] = score(system, rows, pred, codes, round((time.time() - t0) / 60, 1),
+            pred = {h: p[:len(scored)] for h, p in pred.items()}  # the scored rows come first
+            report["systems"][system] = score(system, scored, pred, codes, round((time.time() - t0) / 60, 1),
                                               None if args.no_plots else out)
     path = out / "report.json"
     if path.exists():  # keep other systems' results from earlier runs with the same folds
