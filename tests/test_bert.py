@@ -3,8 +3,8 @@ import json
 
 import numpy as np
 import pytest
-from tokenizers import BertWordPieceTokenizer
-from transformers import BertConfig, BertForMaskedLM, BertTokenizer
+from conftest import tiny_tokenizer_and_config
+from transformers import BertForMaskedLM
 
 from xhnlp import Tagger
 from xhnlp.data import load_sample
@@ -15,17 +15,9 @@ from xhnlp.models.bert import BertTagger
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory, sample_text):
     path = tmp_path_factory.mktemp("tiny_bert")
-    corpus = path / "corpus.txt"
-    corpus.write_text(sample_text, encoding="utf-8")
-    wp = BertWordPieceTokenizer(handle_chinese_chars=True, lowercase=True)
-    wp.train([str(corpus)], vocab_size=2000, min_frequency=1, limit_alphabet=3000,
-             special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
-    tok = BertTokenizer(vocab=wp.get_vocab())
+    tok, config = tiny_tokenizer_and_config(path, sample_text)
     tok.save_pretrained(path)
-    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=256)
     BertForMaskedLM(config).save_pretrained(path)
-    corpus.unlink()
     return path
 
 

@@ -3,8 +3,7 @@ a tiny random BERT (hidden 32, one layer) built in a temp dir."""
 import numpy as np
 import pytest
 import torch
-from tokenizers import BertWordPieceTokenizer
-from transformers import BertConfig, BertTokenizer
+from conftest import tiny_tokenizer_and_config
 
 from xhnlp import Tagger
 from xhnlp.labels import AREA_CODES, TYPE_CODES
@@ -18,15 +17,7 @@ MAX_LEN = 48
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory, sample_text):
     path = tmp_path_factory.mktemp("tiny_tagger")
-    corpus = path / "corpus.txt"
-    corpus.write_text(sample_text, encoding="utf-8")
-    wp = BertWordPieceTokenizer(handle_chinese_chars=True, lowercase=True)
-    wp.train([str(corpus)], vocab_size=2000, min_frequency=1, limit_alphabet=3000,
-             special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
-    corpus.unlink()
-    tok = BertTokenizer(vocab=wp.get_vocab())
-    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=256)
+    tok, config = tiny_tokenizer_and_config(path, sample_text)
     for key, value in dict(area_labels=list(AREA_CODES), type_labels=list(TYPE_CODES), context="none",
                            max_seq_length=MAX_LEN, xhnlp_model_type="bert-tagger").items():
         setattr(config, key, value)
