@@ -47,22 +47,14 @@ def sentence_spans(text: str):
     for p in segment(text):
         if p.kind != "sentence" or not p.content:
             continue
-        start = p.start + len(p.text) - len(p.text.lstrip())
-        yield start, start + len(p.content), p.section, p.content
+        yield p.content_start, p.content_start + len(p.content), p.section, p.content
 
 
 def gold_rows(corpus_dir) -> list[dict]:
-    """Gold rows with their section path; corpus rows get it by segmenting their document."""
+    """Gold rows with their section path as a tuple (``load_gold`` recovers it for corpus rows)."""
     rows = load_gold(corpus_dir)
-    sections: dict[str, dict[int, tuple]] = {}
     for row in rows:
-        if "start" not in row:
-            row["section"] = tuple(row.get("section") or ())
-            continue
-        if row["doc"] not in sections:
-            text = read_file(Path(corpus_dir) / row["doc"]).text
-            sections[row["doc"]] = {s: sec for s, _, sec, _ in sentence_spans(text)}
-        row["section"] = sections[row["doc"]].get(row["start"], ())
+        row["section"] = tuple(row.get("section") or ())
     return rows
 
 

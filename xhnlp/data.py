@@ -89,7 +89,7 @@ def add_sections(rows: list[dict], corpus_dir: str | os.PathLike) -> list[dict]:
         if row.get("section") is None:
             if row["doc"] not in starts:
                 text = read_file(Path(corpus_dir) / row["doc"]).text
-                starts[row["doc"]] = {p.start + len(p.text) - len(p.text.lstrip()): p.section for p in segment(text)}
+                starts[row["doc"]] = {p.content_start: p.section for p in segment(text)}
             row["section"] = list(starts[row["doc"]].get(row["start"], ()))
     return rows
 

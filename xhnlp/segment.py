@@ -50,6 +50,11 @@ class Piece:
     def content(self) -> str:
         return self.text.strip()
 
+    @property
+    def content_start(self) -> int:
+        """Source offset of the first character of ``content`` (after any leading whitespace)."""
+        return self.start + len(self.text) - len(self.text.lstrip())
+
 
 def normalize(text: str) -> str:
     """What models and rules see: NFKC (full-width ，：（ become , : ( ), line breaks inside a

@@ -26,7 +26,8 @@ from transformers.utils import logging as hf_logging
 
 from ..labels import AREA_CODES, TYPE_CODES
 from . import ModelError, read_config
-from .baseline import BaselineModel, model_input
+from ..segment import normalize
+from .baseline import BaselineModel
 
 
 hf_logging.disable_progress_bar()  # no per-shard progress bars when loading a model
@@ -123,8 +124,8 @@ class BertTagger:
         """Token id windows for each text: returns (windows, owner) where owner[i] is the text index."""
         sections = sections if sections is not None else [()] * len(texts)
         tok = self.tokenizer
-        sentences = [model_input(t, (), "none") for t in texts]
-        heads = [model_input(s[-1], (), "none") if self.context == "heading" and s else "" for s in sections]
+        sentences = [normalize(t) for t in texts]
+        heads = [normalize(s[-1]) if self.context == "heading" and s else "" for s in sections]
         ids_only = dict(add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False)
         sent_ids = tok(sentences, **ids_only)["input_ids"]
         head_ids = tok(heads, **ids_only)["input_ids"] if any(heads) else [[] for _ in texts]
