@@ -41,7 +41,8 @@ def folds_by_document(rows, k: str | int, seed: int = 0):
     return [set(order[i::k]) for i in range(k)]
 
 
-def make_system(name: str, init: str | None, epochs: int, seed: int, structural: bool = False):
+def make_system(name: str, init: str | None, epochs: int, seed: int, structural: bool = False,
+                lexical_options: dict | None = None, smoothing: bool = True):
     """A function (train_rows, silver_rows) -> {system name: predict(test_rows) -> {'area': [...], 'type': [...]}}.
 
     ``+silver`` systems add the silver rows to the TF-IDF model's training data. ``bert`` also yields
@@ -57,7 +58,8 @@ def make_system(name: str, init: str | None, epochs: int, seed: int, structural:
     def train(rows, silver=()):
         if base.startswith("baseline"):
             rows = rows + list(silver)
-            model = BaselineModel(context="heading" if "heading" in base else "none", structural="struct" in base)
+            model = BaselineModel(context="heading" if "heading" in base else "none", structural="struct" in base,
+                                  **(lexical_options or {}))
             model.fit([r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
                       [tuple(r.get("section") or ()) for r in rows])
             return {name: predictor(model)}
@@ -67,9 +69,10 @@ def make_system(name: str, init: str | None, epochs: int, seed: int, structural:
                              epochs=epochs, seed=seed, log=lambda s: None)
         systems = {name: predictor(model)}
         if name == "bert":
-            systems["bert-fused"] = predictor(with_lexical(model, tr, va, structural=structural))
+            options = dict(structural=structural, smoothing=smoothing, **(lexical_options or {}))
+            systems["bert-fused"] = predictor(with_lexical(model, tr, va, **options))
             if silver:
-                systems["bert-fused+silver"] = predictor(with_lexical(model, tr, va, silver, structural=structural))
+                systems["bert-fused+silver"] = predictor(with_lexical(model, tr, va, silver, **options))
         return systems
 
     return train
@@ -135,6 +138,9 @@ def main(argv=None):
     ap.add_argument("--no-plots", action="store_true")
     ap.add_argument("--lexical-structural", action="store_true",
                     help="target-extractor features in the TF-IDF part of bert-fused")
+    ap.add_argument("--lexical-chars-only", action="store_true", help="TF-IDF models: no jieba word features")
+    ap.add_argument("--lexical-min-df", type=int, default=1, help="TF-IDF models: minimum document frequency")
+    ap.add_argument("--no-smoothing", action="store_true", help="bert-fused: no section smoothing")
     args = ap.parse_args(argv)
 
     rows = load_gold(args.corpus)
@@ -156,7 +162,8 @@ def main(argv=None):
               "command": "python eval/evaluate.py " + " ".join(argv or sys.argv[1:]), "systems": {}}
     codes = {"area": [a.code for a in AREAS], "type": [t.code for t in TYPES]}
     for name in args.systems.split(","):
-        train = make_system(name, args.init, args.epochs, args.seed, args.lexical_structural)
+        train = make_system(name, args.init, args.epochs, args.seed, args.lexical_structural,
+                            {"words": not args.lexical_chars_only, "min_df": args.lexical_min_df}, not args.no_smoothing)
         preds: dict[str, dict[str, list]] = {}
         t0 = time.time()
         for test_docs in folds:

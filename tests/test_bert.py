@@ -38,6 +38,8 @@ def test_fine_tune_trains_and_saves_a_safe_directory(fine_tuned):
     tagger, info, out = fine_tuned
     assert len(info["history"]) >= 1 and info["history"][0]["loss"] > 0
     assert set(info["fusion"]) == {"area", "type"}
+    assert set(info["section_smoothing"]) == {"area", "type"}
+    assert all(0 <= w < 1 for w in info["section_smoothing"].values())
     names = {p.name for p in out.iterdir()}
     assert {"config.json", "model.safetensors", "tokenizer_config.json", "lexical"} <= names
     assert not any(n.endswith((".bin", ".pkl", ".pt", ".joblib")) for n in names)
@@ -45,6 +47,7 @@ def test_fine_tune_trains_and_saves_a_safe_directory(fine_tuned):
     assert config["area_labels"][0] == "economy" and config["type_labels"][-1] == "principle"
     assert config["max_seq_length"] == 48 and config["context"] == "heading"
     assert config["xhnlp_model_type"] == "bert-tagger"
+    assert config["section_smoothing"] == info["section_smoothing"]
 
 
 def test_reloaded_model_predicts_the_same(fine_tuned, sample_text):

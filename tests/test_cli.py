@@ -149,3 +149,43 @@ def test_killed_process_resumes_to_identical_output(tmp_path, sample_text):
     subprocess.run(cmd + ["-o", str(out)], check=True, env=env, capture_output=True)
     assert out.read_bytes() == full.read_bytes()
     assert killed_early, "the run finished before it could be killed; the test did not test resumption"
+
+
+class _UniformModel:
+    """Stands in for a model: the test is about the pipeline's memory, not about labels."""
+
+    heads = {"area": ("economy", "general"), "type": ("none", "measure")}
+
+    def predict_proba(self, texts, sections=None):
+        import numpy as np
+
+        return {h: np.full((len(texts), 2), 0.5, dtype=np.float32) for h in self.heads}
+
+
+def test_memory_stays_bounded_on_a_large_file(tmp_path, sample_text, capsys, monkeypatch):
+    """Rows stream to disk: peak memory grows with the input text, not with the number of rows."""
+    import sys
+    import tracemalloc
+
+    from xhnlp.tagger import Tagger
+
+    monkeypatch.setattr(Tagger, "load", classmethod(lambda cls, *a, **k: cls(_UniformModel(), batch_size=64)))
+    monkeypatch.setattr(cli, "ASSEMBLY_ROWS", 64)  # the output is assembled 64 rows at a time
+    peaks, rows = {}, {}
+    for copies in (2, 20):
+        big = tmp_path / f"big{copies}.txt"
+        big.write_text(sample_text * copies, encoding="utf-8")  # up to 3,600 pieces
+        out = tmp_path / f"out{copies}.jsonl"
+        tracemalloc.start()
+        try:
+            code, _, err = run_cli([str(big), "-o", str(out), "-q"], capsys)
+            peaks[copies] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert code == 0 and f"{165 * copies} sentences tagged" in err, err
+        rows[copies] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    extra_rows = len(rows[20]) - len(rows[2])
+    row_size = sum(sys.getsizeof(r) + sum(sys.getsizeof(v) for v in r.values()) for r in rows[20]) / len(rows[20])
+    growth = (peaks[20] - peaks[2]) / extra_rows
+    assert row_size > 1000  # holding the rows in memory would cost at least this much per row
+    assert growth < row_size / 2, f"peak grows {growth:.0f} bytes per row (a row takes {row_size:.0f})"

@@ -79,3 +79,36 @@ def test_baseline_save_load_round_trip(tmp_path, baseline_tagger):
     again = Tagger.load(str(tmp_path / "m"))
     texts = [r["text"] for r in rows[:20]]
     np.testing.assert_allclose(again.predict_proba(texts)["area"], model.predict_proba(texts)["area"], atol=1e-6)
+
+
+def test_chars_only_baseline_needs_no_jieba_and_prunes_rare_features(tmp_path):
+    from xhnlp.data import load_sample
+    from xhnlp.models.baseline import BaselineModel
+
+    rows = load_sample()
+    texts, areas, types = [r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows]
+    sections = [tuple(r.get("section") or ()) for r in rows]
+    full = BaselineModel(context="heading").fit(texts, areas, types, sections)
+    lean = BaselineModel(context="heading", words=False, min_df=2).fit(texts, areas, types, sections)
+    assert not any(f.startswith("w:") for f in lean.vectorizer.vocabulary_)
+    assert any(f.startswith("w:") for f in full.vectorizer.vocabulary_)
+    assert any(f.startswith("h:") for f in lean.vectorizer.vocabulary_)  # heading context still used
+    assert len(lean.vectorizer.vocabulary_) < len(full.vectorizer.vocabulary_) / 2
+    lean.save_pretrained(tmp_path / "lean")
+    again = BaselineModel.from_pretrained(tmp_path / "lean")
+    assert (again.words, again.min_df) == (False, 2)
+    np.testing.assert_allclose(again.predict_proba(texts[:20], sections[:20])["area"],
+                               lean.predict_proba(texts[:20], sections[:20])["area"], atol=1e-6)
+
+
+def test_section_smoothing_mixes_only_within_a_section():
+    from xhnlp.models.bert import smooth_by_section
+
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    sections = [("一", "(一)"), ("一", "(一)"), ("一", "(二)"), ()]
+    out = smooth_by_section(probs, sections, 0.5)
+    np.testing.assert_allclose(out[0], 0.5 * probs[0] + 0.5 * probs[:2].mean(0))
+    np.testing.assert_allclose(out[1], 0.5 * probs[1] + 0.5 * probs[:2].mean(0))
+    np.testing.assert_allclose(out[2:], probs[2:])  # alone in its section / no section: unchanged
+    np.testing.assert_allclose(out.sum(1), 1.0)
+    assert smooth_by_section(probs, sections, 0.0) is probs

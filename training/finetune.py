@@ -30,7 +30,7 @@ from training.train_baseline import training_rows  # noqa: E402
 from xhnlp.data import load_silver  # noqa: E402
 from xhnlp.labels import AREA_CODES, TYPE_CODES  # noqa: E402
 from xhnlp.models.baseline import BaselineModel  # noqa: E402
-from xhnlp.models.bert import BertForPolicyTagging, BertTagger  # noqa: E402
+from xhnlp.models.bert import BertForPolicyTagging, BertTagger, smooth_by_section  # noqa: E402
 
 HEAD_LABELS = {"area": AREA_CODES, "type": TYPE_CODES}
 
@@ -84,11 +84,13 @@ def load_init(init: str, random_init: bool, context: str, max_length: int, dropo
 
 def fine_tune(train_rows, val_rows, init: str, *, random_init=False, context="none", heading_dropout=0.3,
               epochs=10, lr=2e-4, batch_size=32, max_length=128, patience=3, seed=0, fuse=False, dropout=0.1,
-              lexical_context="heading", lexical_extra=(), lexical_structural=False, log=print) -> tuple[BertTagger, dict]:
+              lexical_context="heading", lexical_extra=(), lexical_structural=False, lexical_options=None,
+              smoothing=True, log=print) -> tuple[BertTagger, dict]:
     """Train on ``train_rows`` (dicts with text, area, type, optional section), early-stop on ``val_rows``.
 
-    With ``fuse``, a TF-IDF model (``lexical_context``: its input) is trained on ``train_rows`` plus
-    ``lexical_extra`` (e.g. silver rows, too many for the BERT on a CPU) and mixed in.
+    With ``fuse``, a TF-IDF model (``lexical_context``: its input; ``lexical_options``: more
+    :class:`BaselineModel` settings) is trained on ``train_rows`` plus ``lexical_extra`` (e.g. silver
+    rows, too many for the BERT on a CPU) and mixed in; ``smoothing`` also tunes section smoothing.
     """
     lexical_extra = list(lexical_extra)
     set_seed(seed)
@@ -142,32 +144,44 @@ def fine_tune(train_rows, val_rows, init: str, *, random_init=False, context="no
     info = {"history": history, "best_val_macro_f1": best, "train_sentences": len(train_rows),
             "val_sentences": len(val_rows), "device": device}
     if fuse:
-        tagger = with_lexical(tagger, train_rows, val_rows, lexical_extra, lexical_context, lexical_structural)
-        info["fusion"] = tagger.fusion
-        log(f"fusion weights (share of the lexical model): {tagger.fusion}")
+        tagger = with_lexical(tagger, train_rows, val_rows, lexical_extra, lexical_context, lexical_structural,
+                              smoothing, **(lexical_options or {}))
+        info["fusion"], info["section_smoothing"] = tagger.fusion, tagger.smoothing
+        log(f"fusion weights (share of the lexical model): {tagger.fusion}; section smoothing: {tagger.smoothing}")
     return tagger, info
 
 
-def with_lexical(tagger: BertTagger, train_rows, val_rows, extra=(), context="heading", structural=False) -> BertTagger:
+def with_lexical(tagger: BertTagger, train_rows, val_rows, extra=(), context="heading", structural=False,
+                 smoothing: bool = True, **options) -> BertTagger:
     """A copy of ``tagger`` (same BERT) that mixes in a TF-IDF model trained on ``train_rows`` + ``extra``,
-    with per-head weights (its share, 0 to 1 by 0.1) chosen for macro-F1 on ``val_rows``."""
+    with per-head weights (its share, 0 to 1 by 0.1) chosen for macro-F1 on ``val_rows``; with
+    ``smoothing``, per-head section smoothing weights chosen likewise. ``options`` go to
+    :class:`BaselineModel` (``words``, ``min_df``, ``C``)."""
     rows = list(train_rows) + list(extra)
-    lexical = BaselineModel(context=context, structural=structural).fit([r["text"] for r in rows], [r["area"] for r in rows],
-                                                 [r["type"] for r in rows], [tuple(r.get("section") or ()) for r in rows])
+    lexical = BaselineModel(context=context, structural=structural, **options).fit(
+        [r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
+        [tuple(r.get("section") or ()) for r in rows])
     plain = copy.copy(tagger)
-    plain.lexical = None
+    plain.lexical, plain.smoothing = None, {}
     val_texts, val_sections = [r["text"] for r in val_rows], [tuple(r.get("section") or ()) for r in val_rows]
     bert_p = plain.predict_proba(val_texts, val_sections)
     lex_p = lexical.predict_proba(val_texts, val_sections)
-    fusion = {}
-    for h, codes in HEAD_LABELS.items():
-        gold = [r[h] for r in val_rows]
-        scores = {w: f1_score(gold, [codes[i] for i in ((1 - w) * bert_p[h] + w * lex_p[h]).argmax(1)],
-                              labels=list(codes), average="macro", zero_division=0)
-                  for w in np.round(np.arange(0, 1.01, 0.1), 2)}
+    grid = np.round(np.arange(0, 1.01, 0.1), 2)
+
+    def f1(h, probs):
+        codes = HEAD_LABELS[h]
+        return f1_score([r[h] for r in val_rows], [codes[i] for i in probs.argmax(1)], labels=list(codes),
+                        average="macro", zero_division=0)
+
+    fusion, smooth = {}, {}
+    for h in HEAD_LABELS:
+        scores = {w: f1(h, (1 - w) * bert_p[h] + w * lex_p[h]) for w in grid}
         fusion[h] = float(max(scores, key=lambda w: (scores[w], -abs(w - 0.5))))
+        mixed = (1 - fusion[h]) * bert_p[h] + fusion[h] * lex_p[h]
+        scores = {w: f1(h, smooth_by_section(mixed, val_sections, w)) for w in (grid[:-1] if smoothing else [0.0])}
+        smooth[h] = float(max(scores, key=lambda w: (round(scores[w], 4), -w)))
     fused = copy.copy(tagger)
-    fused.lexical, fused.fusion = lexical, fusion
+    fused.lexical, fused.fusion, fused.smoothing = lexical, fusion, smooth
     return fused
 
 
@@ -220,6 +234,11 @@ def main(argv=None):
     ap.add_argument("--silver", action="store_true",
                     help="with --fuse: add the silver rows (data/corpus_silver.jsonl) to the TF-IDF part's training data")
     ap.add_argument("--structural", action="store_true", help="with --fuse: target-extractor features in the TF-IDF part")
+    ap.add_argument("--lexical-chars-only", action="store_true",
+                    help="with --fuse: no jieba word features in the TF-IDF part (faster, less memory)")
+    ap.add_argument("--lexical-min-df", type=int, default=1,
+                    help="with --fuse: drop TF-IDF features seen in fewer training sentences (smaller model)")
+    ap.add_argument("--no-smoothing", action="store_true", help="with --fuse: no section smoothing")
     ap.add_argument("--evaluation", help="a markdown file with evaluation results for the model card")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
@@ -231,6 +250,8 @@ def main(argv=None):
                              heading_dropout=args.heading_dropout, epochs=args.epochs, lr=args.lr,
                              batch_size=args.batch_size, max_length=args.max_length, patience=args.patience,
                              seed=args.seed, fuse=args.fuse, lexical_structural=args.structural,
+                             lexical_options={"words": not args.lexical_chars_only, "min_df": args.lexical_min_df},
+                             smoothing=not args.no_smoothing,
                              lexical_extra=silver)
     out = Path(args.output)
     tagger.save_pretrained(out)
@@ -243,9 +264,11 @@ def main(argv=None):
         params=sum(p.numel() for p in tagger.model.parameters()) / 1e6,
         random=" — **random initialisation** (no pretraining)" if args.random_init else "",
         context=args.context, max_len=args.max_length,
-        fusion=(f"a TF-IDF model (char n-grams, jieba words, section heading{', target-extractor features' if args.structural else ''}; "
-                f"trained on the training split{f' plus {len(silver)} silver rows' if silver else ''}) "
-                f"mixed in with per-head weights {tagger.fusion} (its share), tuned on the validation documents"
+        fusion=(f"a TF-IDF model (char n-grams{'' if args.lexical_chars_only else ', jieba words'}, section heading"
+                f"{', target-extractor features' if args.structural else ''}; features in >= {args.lexical_min_df} "
+                f"sentences; trained on the training split{f' plus {len(silver)} silver rows' if silver else ''}) "
+                f"mixed in with per-head weights {tagger.fusion} (its share), then section smoothing "
+                f"{tagger.smoothing} (share of the section's mean), both tuned on the validation documents"
                 if args.fuse else "none"),
         n_train=len(train), n_val=len(val), n_docs=len({r['doc'] for r in rows}), command=info["command"],
         minutes=(time.time() - t0) / 60, device=info["device"], best=info["best_val_macro_f1"], evaluation=evaluation))

@@ -27,6 +27,9 @@ def _part_name(path: Path) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:20] + ".jsonl"
 
 
+ASSEMBLY_ROWS = 4096  # rows held at once while the parts are assembled into the output
+
+
 def _atomic_jsonl(path: Path, rows) -> int:
     tmp = path.with_suffix(".tmp")
     n = 0
@@ -149,7 +152,7 @@ def run(args) -> int:
                     batch = []
                     for line in f:
                         batch.append(json.loads(line))
-                        if len(batch) >= 4096:
+                        if len(batch) >= ASSEMBLY_ROWS:
                             writer.write(_convert(batch, fmt, args.command, flat_row))
                             batch = []
                     writer.write(_convert(batch, fmt, args.command, flat_row))

@@ -1,10 +1,12 @@
 """The BERT tagger: one encoder, two classification heads (area, type), mean-pooled.
 
 A model directory is Hugging Face's ``save_pretrained`` form: ``config.json`` (BERT settings plus
-``area_labels``, ``type_labels``, ``max_seq_length``, ``context``, ``fusion``), ``model.safetensors``,
-the tokenizer files, ``README.md`` (model card), and optionally ``lexical/`` — a baseline model
-whose probabilities are mixed with the BERT's (weights in ``config.fusion``, tuned on validation
-data). Sentences longer than the window are split into overlapping windows whose logits are averaged.
+``area_labels``, ``type_labels``, ``max_seq_length``, ``context``, ``fusion``, ``section_smoothing``),
+``model.safetensors``, the tokenizer files, ``README.md`` (model card), and optionally ``lexical/`` —
+a baseline model whose probabilities are mixed with the BERT's (weights in ``config.fusion``, tuned
+on validation data). ``section_smoothing`` (per head, tuned likewise) mixes in the mean probabilities
+of the sentences under the same heading: sentences of one section mostly share an area. Sentences
+longer than the window are split into overlapping windows whose logits are averaged.
 
 Speed (CPU): ``BertTagger.from_pretrained(path, quantize=True)`` quantises the encoder's Linear layers
 to int8 (dynamic quantisation: weights int8, activations quantised on the fly) — usually 1.5-3x faster
@@ -95,6 +97,22 @@ class BertForPolicyTagging(BertPreTrainedModel):
         return out
 
 
+def smooth_by_section(probs: np.ndarray, sections, weight: float) -> np.ndarray:
+    """Mix each sentence's probabilities with the mean of its section's (sentences under the same
+    headings): ``(1 - weight) * p + weight * mean``. Sentences without a section stay as they are."""
+    if not weight or sections is None:
+        return probs
+    groups: dict[tuple, list[int]] = {}
+    for i, sec in enumerate(sections):
+        if sec:
+            groups.setdefault(tuple(sec), []).append(i)
+    out = probs.copy()
+    for idx in groups.values():
+        if len(idx) > 1:
+            out[idx] = (1 - weight) * probs[idx] + weight * probs[idx].mean(axis=0)
+    return out
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
     x = x - x.max(axis=1, keepdims=True)
     e = np.exp(x)
@@ -116,6 +134,7 @@ class BertTagger:
         self.max_length = int(getattr(self.config, "max_seq_length", 128))
         self.context = getattr(self.config, "context", "none")
         self.fusion = dict(getattr(self.config, "fusion", None) or {"area": 0.0, "type": 0.0})
+        self.smoothing = dict(getattr(self.config, "section_smoothing", None) or {"area": 0.0, "type": 0.0})
         self.batch_size = batch_size
         self.stride = stride or self.max_length // 4
 
@@ -184,6 +203,7 @@ class BertTagger:
         if self.lexical is not None and any(self.fusion.values()):
             lex = self.lexical.predict_proba(texts, sections)
             probs = {h: (1 - self.fusion[h]) * p + self.fusion[h] * lex[h] for h, p in probs.items()}
+        probs = {h: smooth_by_section(p, sections, self.smoothing.get(h, 0.0)) for h, p in probs.items()}
         return {h: p.astype(np.float32) for h, p in probs.items()}
 
     def predict(self, texts, sections=None) -> dict[str, list[str]]:
@@ -209,6 +229,7 @@ class BertTagger:
             raise ModelError("a quantised model is not saved; save the float model and pass quantize=True on load")
         path = Path(path)
         self.config.fusion = self.fusion
+        self.config.section_smoothing = self.smoothing
         self.config.xhnlp_model_type = self.model_type
         self.model.save_pretrained(path)  # config.json + model.safetensors
         self.tokenizer.save_pretrained(path)
