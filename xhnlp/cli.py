@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from . import __version__
@@ -108,37 +109,39 @@ def run(args) -> int:
         manifest.write_text(json.dumps(stamp))
 
     failed: list[str] = []
-    docs = sentences = headings = resumed = 0
+    docs = resumed = 0
+    kinds: Counter = Counter()
+
+    def counted(rows):
+        for r in rows:
+            kinds[r["kind"]] += 1
+            yield r
+
     show = not args.quiet and len(files) > 1 and parts is not None
     for path in _progress(files, show, "tagging"):
         part = parts / _part_name(path) if parts is not None and path.exists() else None
         if part is not None and part.exists():
             resumed += 1
-            rows = (json.loads(line) for line in open(part, encoding="utf-8"))
-        else:
-            try:
-                document = read_file(path)
-            except ReadError as e:
-                failed.append(str(e))
-                print(f"error: {e}", file=sys.stderr)
-                continue
-            rows = (p.to_dict() for p in tagger.iter_tag(document.text, doc=str(path)))
-            if part is not None:
-                _atomic_jsonl(part, rows)
-                rows = (json.loads(line) for line in open(part, encoding="utf-8"))
+            with open(part, encoding="utf-8") as f:
+                kinds.update(json.loads(line)["kind"] for line in f)
+            docs += 1
+            continue
+        try:
+            document = read_file(path)
+        except ReadError as e:
+            failed.append(str(e))
+            print(f"error: {e}", file=sys.stderr)
+            continue
+        rows = counted(p.to_dict() for p in tagger.iter_tag(document.text, doc=str(path)))
         docs += 1
-        if parts is None:
-            rows = list(rows)
-            if args.command == "targets":
-                _print_targets(list(_target_rows(rows)))
-            else:
-                print(f"\n== {path}", file=sys.stdout)
-                _print_table(rows)
-        for r in rows:
-            if r["kind"] == "sentence":
-                sentences += 1
-            else:
-                headings += 1
+        if part is not None:
+            _atomic_jsonl(part, rows)
+        elif args.command == "targets":
+            _print_targets(list(_target_rows(rows)))
+        else:
+            print(f"\n== {path}", file=sys.stdout)
+            _print_table(list(rows))
+    sentences, headings = kinds["sentence"], kinds["heading"]
 
     if parts is not None:
         tmp = Path(str(args.output) + ".tmp")
@@ -149,6 +152,9 @@ def run(args) -> int:
                 if part is None or not part.exists():
                     continue
                 with open(part, encoding="utf-8") as f:
+                    if fmt == ".jsonl" and args.command == "tag":  # parts hold the output's own lines
+                        shutil.copyfileobj(f, writer.f)
+                        continue
                     batch = []
                     for line in f:
                         batch.append(json.loads(line))
