@@ -140,6 +140,7 @@ def main(argv=None):
                     help="target-extractor features in the TF-IDF part of bert-fused")
     ap.add_argument("--lexical-chars-only", action="store_true", help="TF-IDF models: no jieba word features")
     ap.add_argument("--lexical-min-df", type=int, default=1, help="TF-IDF models: minimum document frequency")
+    ap.add_argument("--lexical-C", type=float, default=4.0, help="TF-IDF models: inverse regularisation")
     ap.add_argument("--no-smoothing", action="store_true", help="bert-fused: no section smoothing")
     args = ap.parse_args(argv)
 
@@ -163,7 +164,8 @@ def main(argv=None):
     codes = {"area": [a.code for a in AREAS], "type": [t.code for t in TYPES]}
     for name in args.systems.split(","):
         train = make_system(name, args.init, args.epochs, args.seed, args.lexical_structural,
-                            {"words": not args.lexical_chars_only, "min_df": args.lexical_min_df}, not args.no_smoothing)
+                            {"words": not args.lexical_chars_only, "min_df": args.lexical_min_df, "C": args.lexical_C},
+                            not args.no_smoothing)
         preds: dict[str, dict[str, list]] = {}
         t0 = time.time()
         for test_docs in folds:

@@ -178,7 +178,8 @@ def with_lexical(tagger: BertTagger, train_rows, val_rows, extra=(), context="he
         scores = {w: f1(h, (1 - w) * bert_p[h] + w * lex_p[h]) for w in grid}
         fusion[h] = float(max(scores, key=lambda w: (scores[w], -abs(w - 0.5))))
         mixed = (1 - fusion[h]) * bert_p[h] + fusion[h] * lex_p[h]
-        scores = {w: f1(h, smooth_by_section(mixed, val_sections, w)) for w in (grid[:-1] if smoothing else [0.0])}
+        # at most half the section's mean: beyond that whole sections flip to one label
+        scores = {w: f1(h, smooth_by_section(mixed, val_sections, w)) for w in (grid[:6] if smoothing else [0.0])}
         smooth[h] = float(max(scores, key=lambda w: (round(scores[w], 4), -w)))
     fused = copy.copy(tagger)
     fused.lexical, fused.fusion, fused.smoothing = lexical, fusion, smooth
@@ -238,6 +239,7 @@ def main(argv=None):
                     help="with --fuse: no jieba word features in the TF-IDF part (faster, less memory)")
     ap.add_argument("--lexical-min-df", type=int, default=1,
                     help="with --fuse: drop TF-IDF features seen in fewer training sentences (smaller model)")
+    ap.add_argument("--lexical-C", type=float, default=4.0, help="with --fuse: the TF-IDF part's inverse regularisation")
     ap.add_argument("--no-smoothing", action="store_true", help="with --fuse: no section smoothing")
     ap.add_argument("--evaluation", help="a markdown file with evaluation results for the model card")
     ap.add_argument("-o", "--output", required=True)
@@ -250,7 +252,8 @@ def main(argv=None):
                              heading_dropout=args.heading_dropout, epochs=args.epochs, lr=args.lr,
                              batch_size=args.batch_size, max_length=args.max_length, patience=args.patience,
                              seed=args.seed, fuse=args.fuse, lexical_structural=args.structural,
-                             lexical_options={"words": not args.lexical_chars_only, "min_df": args.lexical_min_df},
+                             lexical_options={"words": not args.lexical_chars_only, "min_df": args.lexical_min_df,
+                                              "C": args.lexical_C},
                              smoothing=not args.no_smoothing,
                              lexical_extra=silver)
     out = Path(args.output)
@@ -265,7 +268,7 @@ def main(argv=None):
         random=" — **random initialisation** (no pretraining)" if args.random_init else "",
         context=args.context, max_len=args.max_length,
         fusion=(f"a TF-IDF model (char n-grams{'' if args.lexical_chars_only else ', jieba words'}, section heading"
-                f"{', target-extractor features' if args.structural else ''}; features in >= {args.lexical_min_df} "
+                f"{', target-extractor features' if args.structural else ''}; C={args.lexical_C}, features in >= {args.lexical_min_df} "
                 f"sentences; trained on the training split{f' plus {len(silver)} silver rows' if silver else ''}) "
                 f"mixed in with per-head weights {tagger.fusion} (its share), then section smoothing "
                 f"{tagger.smoothing} (share of the section's mean), both tuned on the validation documents"
