@@ -104,16 +104,23 @@ class Target:
 _DASHES = {"—": "-", "–": "-", "‒": "-", "―": "-", "－": "-", "～": "~", "〜": "~", "﹣": "-"}
 
 
+class _FoldTable(dict):
+    """``str.translate`` table filled on first sight of each character: dashes to ASCII, else NFKC
+    where it maps the character to one character, else the character itself."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        folded = _DASHES.get(ch) or unicodedata.normalize("NFKC", ch)
+        self[code] = value = folded if len(folded) == 1 else ch
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def _fold(text: str) -> str:
     """NFKC per character where it maps one character to one, so offsets are preserved."""
-    out = []
-    for ch in text:
-        if ch in _DASHES:
-            out.append(_DASHES[ch])
-            continue
-        n = unicodedata.normalize("NFKC", ch)
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out)
+    return text.translate(_FOLD_TABLE)
 
 
 # ---------------------------------------------------------------------------------------------
