@@ -26,14 +26,20 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _jieba = None
 
 
-def _cut(text: str) -> list[str]:
+def _load_jieba():
+    """jieba, its dictionary read (about a second, once per process)."""
     global _jieba
     if _jieba is None:
         import jieba
 
         jieba.setLogLevel(60)
+        jieba.initialize()
         _jieba = jieba
-    return _jieba.lcut(text)
+    return _jieba
+
+
+def _cut(text: str) -> list[str]:
+    return _load_jieba().lcut(text)
 
 
 def analyze(text: str, ngram_max: int = 3, words: bool = True) -> list[str]:
@@ -173,4 +179,6 @@ class BaselineModel:
         self.vectorizer = TfidfVectorizer(analyzer=self._analyzer, sublinear_tf=True, vocabulary=vocab)
         self.vectorizer.idf_ = tensors["idf"].astype(np.float64)
         self.weights = {h: (tensors[f"{h}.coef"], tensors[f"{h}.bias"]) for h in self.heads}
+        if self.words:
+            _load_jieba()  # at load time, not on the first sentence
         return self
