@@ -44,6 +44,25 @@ def _atomic_jsonl(path: Path, rows) -> int:
     return n
 
 
+def _trim_heap() -> None:
+    """Give freed heap memory back to the system (glibc only). The encoder's batches differ in shape
+    from one document to the next; without this, glibc keeps the freed blocks and a long run's
+    peak memory creeps up by ~10 MB a document."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
+
+
 def _progress(items, enabled: bool, desc: str):
     if not enabled:
         return items
@@ -136,6 +155,7 @@ def run(args) -> int:
         docs += 1
         if part is not None:
             _atomic_jsonl(part, rows)
+            _trim_heap()
         elif args.command == "targets":
             _print_targets(list(_target_rows(rows)))
         else:
