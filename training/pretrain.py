@@ -1,7 +1,7 @@
 """Pretrain a small Chinese BERT (masked LM, whole-word masking on jieba words) from scratch.
 
     python training/pretrain.py runs/pretrain/corpus.txt --tokenizer runs/pretrain/tokenizer \
-        -o runs/pretrain/model --layers 4 --hidden 256 --heads 4 --max-steps 3000 --minutes 80
+        -o runs/pretrain_small/model --layers 2 --hidden 128 --heads 2 --max-steps 6000 --minutes 45
 
 Checkpoints every ``--save-every`` minutes to OUT/checkpoint (resume with ``--resume``), logs to
 OUT/log.jsonl, and writes the final encoder (``save_pretrained`` form, safetensors) to OUT/final
