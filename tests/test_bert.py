@@ -115,3 +115,18 @@ def test_shipped_default_is_the_bert_and_tags_the_sample(sample_text):
     gold = load_sample()
     agree = np.mean([s.area == g["area"] for s, g in zip(sents, gold)])
     assert agree > 0.6  # it was trained on these: a sanity check that the right weights loaded, not an accuracy claim
+
+
+def test_fused_probabilities_mix_encoder_and_lexical(fine_tuned):
+    """The lexical model runs in a thread beside the encoder; the mix must be exactly the weighted sum."""
+    import copy
+
+    tagger = copy.copy(fine_tuned[0])
+    tagger.fusion, tagger.smoothing = {"area": 0.5, "type": 0.3}, {"area": 0.0, "type": 0.0}
+    plain = copy.copy(tagger)
+    plain.lexical = None
+    texts = [r["text"] for r in load_sample()[:25]]
+    fused, bert, lex = tagger.predict_proba(texts), plain.predict_proba(texts), tagger.lexical.predict_proba(texts)
+    for head, w in tagger.fusion.items():
+        np.testing.assert_allclose(fused[head], (1 - w) * bert[head] + w * lex[head], atol=1e-6)
+        assert not np.allclose(fused[head], bert[head], atol=1e-3)
