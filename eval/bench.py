@@ -50,6 +50,10 @@ AGREEMENT_NEEDED = 0.99
 SPEEDUP_NEEDED = 1.1
 
 
+def rate(r: dict) -> float:
+    return r["sentences"] / r["seconds"]
+
+
 def report_texts(corpus: str | None, limit: int) -> list[str]:
     """The sample report, then up to ``limit - 1`` readable reports from ``corpus``."""
     texts = [SAMPLE.read_text(encoding="utf-8")]
@@ -185,23 +189,22 @@ def main(argv=None) -> int:
     rows.append(("naive loop (1 sentence/call)", naive))
     rows.append(("naive loop, whole model", naive_whole_model(model, naive_texts)))
 
-    naive_rate = naive["sentences"] / naive["seconds"]
+    naive_rate = rate(naive)
     print(f"\n{'setup':<30} {'sentences':>9} {'tag s':>7} {'sent/s':>8} {'x naive':>8} {'load s':>7} "
           f"{'wall s':>7} {'peak RSS MiB':>12}")
     for name, r in rows:
-        rate = r["sentences"] / r["seconds"]
         load = f"{r['load']:7.2f}" if "load" in r else f"{'-':>7}"
         wall = f"{r['wall']:7.1f}" if "wall" in r else f"{'-':>7}"
         rss = f"{r['rss']:12.0f}" if "rss" in r else f"{'-':>12}"
-        print(f"{name:<30} {r['sentences']:>9} {r['seconds']:7.2f} {rate:8.1f} {rate / naive_rate:7.1f}x "
+        print(f"{name:<30} {r['sentences']:>9} {r['seconds']:7.2f} {rate(r):8.1f} {rate(r) / naive_rate:7.1f}x "
               f"{load} {wall} {rss}")
     print("tag s: without model load (CLI: reading+segmenting+tagging+writing); wall: the whole command")
-    whole = rows[-1][1]["sentences"] / rows[-1][1]["seconds"]
+    whole = rate(rows[-1][1])
     print("against the whole model one sentence per call: " + ", ".join(
-        f"{name} {r['sentences'] / r['seconds'] / whole:.1f}x" for name, r in rows[:2]))
+        f"{name} {rate(r) / whole:.1f}x" for name, r in rows[:2]))
 
     same = agreement(fp32, int8, sample)
-    speedup = (rows[1][1]["sentences"] / rows[1][1]["seconds"]) / (rows[0][1]["sentences"] / rows[0][1]["seconds"])
+    speedup = rate(rows[1][1]) / rate(rows[0][1])
     ok = min(same["area"], same["type"]) >= AGREEMENT_NEEDED and speedup >= SPEEDUP_NEEDED
     print(f"\nint8 vs fp32 on the sample report ({same['n']} sentences): area "
           f"{same['area']:.1%}, type {same['type']:.1%}, both {same['both']:.1%} the same")

@@ -24,7 +24,8 @@ import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from training.finetune import fine_tune, split_validation, with_lexical  # noqa: E402
+from training.finetune import (add_lexical_arguments, fine_tune, lexical_options, split_validation,  # noqa: E402
+                               with_lexical)
 from xhnlp.data import load_gold, load_silver  # noqa: E402
 from xhnlp.labels import AREAS, HEADS, TYPES  # noqa: E402
 from xhnlp.models.baseline import BaselineModel  # noqa: E402
@@ -138,10 +139,7 @@ def main(argv=None):
     ap.add_argument("--no-plots", action="store_true")
     ap.add_argument("--lexical-structural", action="store_true",
                     help="target-extractor features in the TF-IDF part of bert-fused")
-    ap.add_argument("--lexical-chars-only", action="store_true", help="TF-IDF models: no jieba word features")
-    ap.add_argument("--lexical-min-df", type=int, default=1, help="TF-IDF models: minimum document frequency")
-    ap.add_argument("--lexical-C", type=float, default=4.0, help="TF-IDF models: inverse regularisation")
-    ap.add_argument("--no-smoothing", action="store_true", help="bert-fused: no section smoothing")
+    add_lexical_arguments(ap)  # settings of every TF-IDF model, and section smoothing for bert-fused
     args = ap.parse_args(argv)
 
     rows = load_gold(args.corpus)
@@ -164,8 +162,7 @@ def main(argv=None):
     codes = {"area": [a.code for a in AREAS], "type": [t.code for t in TYPES]}
     for name in args.systems.split(","):
         train = make_system(name, args.init, args.epochs, args.seed, args.lexical_structural,
-                            {"words": not args.lexical_chars_only, "min_df": args.lexical_min_df, "C": args.lexical_C},
-                            not args.no_smoothing)
+                            lexical_options(args), not args.no_smoothing)
         preds: dict[str, dict[str, list]] = {}
         t0 = time.time()
         for test_docs in folds:

@@ -113,13 +113,3 @@ def test_section_smoothing_mixes_only_within_a_section():
     np.testing.assert_allclose(out.sum(1), 1.0)
     assert smooth_by_section(probs, sections, 0.0) is probs
 
-
-def test_fast_transform_equals_sklearn(baseline_tagger):
-    from xhnlp.data import load_sample
-
-    model = baseline_tagger.model
-    texts = [r["text"] for r in load_sample()[:40]]
-    inputs = model._inputs(texts + ["", "no chinese at all", "的的的的"], None)
-    ours, theirs = model.transform(inputs), model.vectorizer.transform(inputs)
-    assert ours.shape == theirs.shape and ours.nnz == theirs.nnz
-    np.testing.assert_allclose(ours.toarray(), theirs.toarray(), atol=1e-12)

@@ -186,6 +186,21 @@ def with_lexical(tagger: BertTagger, train_rows, val_rows, extra=(), context="he
     return fused
 
 
+def add_lexical_arguments(ap: argparse.ArgumentParser) -> None:
+    """Command-line settings of the fused TF-IDF part and of section smoothing (see :func:`lexical_options`)."""
+    ap.add_argument("--lexical-chars-only", action="store_true",
+                    help="TF-IDF part: no jieba word features (faster, less memory)")
+    ap.add_argument("--lexical-min-df", type=int, default=1,
+                    help="TF-IDF part: drop features seen in fewer training sentences (smaller model)")
+    ap.add_argument("--lexical-C", type=float, default=4.0, help="TF-IDF part: inverse regularisation")
+    ap.add_argument("--no-smoothing", action="store_true", help="no section smoothing")
+
+
+def lexical_options(args) -> dict:
+    """:class:`BaselineModel` settings from :func:`add_lexical_arguments`'s flags."""
+    return {"words": not args.lexical_chars_only, "min_df": args.lexical_min_df, "C": args.lexical_C}
+
+
 MODEL_CARD = """# {name}
 
 Fine-tuned xhnlp BERT tagger: policy **area** (8 classes) and **commitment type** (6 classes) of
@@ -235,12 +250,7 @@ def main(argv=None):
     ap.add_argument("--silver", action="store_true",
                     help="with --fuse: add the silver rows (data/corpus_silver.jsonl) to the TF-IDF part's training data")
     ap.add_argument("--structural", action="store_true", help="with --fuse: target-extractor features in the TF-IDF part")
-    ap.add_argument("--lexical-chars-only", action="store_true",
-                    help="with --fuse: no jieba word features in the TF-IDF part (faster, less memory)")
-    ap.add_argument("--lexical-min-df", type=int, default=1,
-                    help="with --fuse: drop TF-IDF features seen in fewer training sentences (smaller model)")
-    ap.add_argument("--lexical-C", type=float, default=4.0, help="with --fuse: the TF-IDF part's inverse regularisation")
-    ap.add_argument("--no-smoothing", action="store_true", help="with --fuse: no section smoothing")
+    add_lexical_arguments(ap)
     ap.add_argument("--evaluation", help="a markdown file with evaluation results for the model card")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
@@ -252,8 +262,7 @@ def main(argv=None):
                              heading_dropout=args.heading_dropout, epochs=args.epochs, lr=args.lr,
                              batch_size=args.batch_size, max_length=args.max_length, patience=args.patience,
                              seed=args.seed, fuse=args.fuse, lexical_structural=args.structural,
-                             lexical_options={"words": not args.lexical_chars_only, "min_df": args.lexical_min_df,
-                                              "C": args.lexical_C},
+                             lexical_options=lexical_options(args),
                              smoothing=not args.no_smoothing,
                              lexical_extra=silver)
     out = Path(args.output)

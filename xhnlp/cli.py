@@ -7,6 +7,7 @@ documents that are missing and gives the same output as one uninterrupted run.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import hashlib
 import json
 import os
@@ -14,6 +15,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -44,23 +46,20 @@ def _atomic_jsonl(path: Path, rows) -> int:
     return n
 
 
+@lru_cache(maxsize=None)
+def _malloc_trim():
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
 def _trim_heap() -> None:
     """Give freed heap memory back to the system (glibc only). The encoder's batches differ in shape
     from one document to the next; without this, glibc keeps the freed blocks and a long run's
     peak memory creeps up by ~10 MB a document."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            import ctypes
-
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
+    if trim := _malloc_trim():
+        trim(0)
 
 
 def _progress(items, enabled: bool, desc: str):

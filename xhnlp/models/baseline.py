@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 from safetensors.numpy import load_file, save_file
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -52,11 +51,11 @@ def analyze(text: str, ngram_max: int = 3, words: bool = True) -> list[str]:
 
 
 @lru_cache(maxsize=4096)  # a section's sentences share their heading
-def _heading_features(head: str, words: bool) -> list[str]:
+def _heading_features(head: str, words: bool) -> tuple[str, ...]:
     if words:
-        return ["h:" + w for w in _cut(head)]
+        return tuple("h:" + w for w in _cut(head))
     head = _DIGITS.sub("0", head)  # the heading's characters and character pairs
-    return ["h:" + head[i:i + n] for n in (1, 2) for i in range(len(head) - n + 1)]
+    return tuple("h:" + head[i:i + n] for n in (1, 2) for i in range(len(head) - n + 1))
 
 
 def model_input(text: str, section=(), context: str = "none") -> str:
@@ -119,7 +118,7 @@ class BaselineModel:
             raise RuntimeError("model is not fitted")
         if len(texts) == 0:
             return {h: np.zeros((0, len(labels)), dtype=np.float32) for h, labels in self.heads.items()}
-        X = self.transform(self._inputs(texts, sections))
+        X = self.vectorizer.transform(self._inputs(texts, sections))
         out = {}
         for head, (coef, bias) in self.weights.items():
             logits = np.asarray(X @ coef.T) + bias
@@ -127,25 +126,6 @@ class BaselineModel:
             p = np.exp(logits)
             out[head] = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
         return out
-
-    def transform(self, inputs: list[str]) -> sp.csr_matrix:
-        """TF-IDF rows of model inputs — what ``self.vectorizer.transform`` gives (sublinear tf, idf,
-        l2 norm), built in one go with numpy rather than feature by feature."""
-        get = self.vectorizer.vocabulary_.get
-        cols, lengths = [], np.zeros(len(inputs), dtype=np.int64)
-        for k, text in enumerate(inputs):
-            ids = [i for i in map(get, self._analyzer(text)) if i is not None]
-            cols.extend(ids)
-            lengths[k] = len(ids)
-        rows = np.repeat(np.arange(len(inputs)), lengths)
-        shape = (len(inputs), len(self.vectorizer.idf_))
-        X = sp.csr_matrix((np.ones(len(cols)), (rows, np.asarray(cols, dtype=np.int64))), shape=shape)  # sums repeats
-        X.data = (np.log(X.data) + 1.0) * self.vectorizer.idf_[X.indices]
-        per_row = np.diff(X.indptr)
-        norms = np.sqrt(np.bincount(np.repeat(np.arange(len(inputs)), per_row), weights=X.data ** 2,
-                                    minlength=len(inputs)))
-        X.data /= np.repeat(np.where(norms > 0, norms, 1.0), per_row)
-        return X
 
     def predict(self, texts, sections=None) -> dict[str, list[str]]:
         probs = self.predict_proba(texts, sections)

@@ -200,15 +200,13 @@ class BertTagger:
         """{'area': (n, 8), 'type': (n, 6)} probabilities (BERT, mixed with the lexical model if present)."""
         if len(texts) == 0:
             return {h: np.zeros((0, len(v)), dtype=np.float32) for h, v in self.heads.items()}
-        if self.lexical is not None and any(self.fusion.values()):
-            # the lexical model (Python, one core) runs in a thread while torch runs the encoder
-            with ThreadPoolExecutor(1) as pool:
-                lexical = pool.submit(self.lexical.predict_proba, texts, sections)
-                probs = {h: _softmax(x) for h, x in self.logits(texts, sections).items()}
-                lex = lexical.result()
-            probs = {h: (1 - self.fusion[h]) * p + self.fusion[h] * lex[h] for h, p in probs.items()}
-        else:
+        fuse = self.lexical is not None and any(self.fusion.values())
+        with ThreadPoolExecutor(1) as pool:  # the lexical model (Python) runs beside torch's encoder
+            lexical = pool.submit(self.lexical.predict_proba, texts, sections) if fuse else None
             probs = {h: _softmax(x) for h, x in self.logits(texts, sections).items()}
+        if lexical is not None:
+            lex = lexical.result()
+            probs = {h: (1 - self.fusion[h]) * p + self.fusion[h] * lex[h] for h, p in probs.items()}
         probs = {h: smooth_by_section(p, sections, self.smoothing.get(h, 0.0)) for h, p in probs.items()}
         return {h: p.astype(np.float32) for h, p in probs.items()}
 
