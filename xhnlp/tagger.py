@@ -1,7 +1,7 @@
 """The tagging API: ``Tagger.load()`` then ``tagger.tag(text)`` or ``tagger.tag_sentences(list)``."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -42,8 +42,11 @@ class TaggedPiece:
         return self.text.strip()
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["section"] = list(self.section)
+        """Plain data (JSON-ready). Built field by field: ``dataclasses.asdict`` deep-copies every
+        value and cost a third of a millisecond a row on the CLI's hot path."""
+        d = dict(vars(self))
+        d.update(section=list(self.section), area_probs=dict(self.area_probs), type_probs=dict(self.type_probs),
+                 targets=[t.to_dict() for t in self.targets])
         return d
 
 
