@@ -104,3 +104,80 @@ def test_thread_count_follows_the_user(model_dir, monkeypatch):
         assert torch.get_num_threads() == 3
     finally:
         torch.set_num_threads(before)
+
+
+# --- ONNX Runtime backend ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def heading_model_dir(tmp_path_factory, sample_text):
+    """Two layers and heading context: the exported graph must handle the second segment (token types)."""
+    path = tmp_path_factory.mktemp("tiny_heading_tagger")
+    tok, config = tiny_tokenizer_and_config(path, sample_text)
+    config.num_hidden_layers = 2
+    for key, value in dict(area_labels=list(AREA_CODES), type_labels=list(TYPE_CODES), context="heading",
+                           max_seq_length=MAX_LEN, xhnlp_model_type="bert-tagger").items():
+        setattr(config, key, value)
+    torch.manual_seed(1)
+    BertTagger(BertForPolicyTagging(config), tok).save_pretrained(path)
+    return path
+
+
+@pytest.mark.parametrize("fixture", ["model_dir", "heading_model_dir"])
+def test_onnx_backend_gives_the_torch_probabilities(fixture, texts, request):
+    path = request.getfixturevalue(fixture)
+    onnx = BertTagger.from_pretrained(path, backend="onnx", batch_size=7)
+    torch_ = BertTagger.from_pretrained(path, backend="torch", batch_size=7)
+    assert (onnx.backend, torch_.backend) == ("onnx", "torch")
+    long = "推动经济稳增长，深化零基预算改革，加快建设养老服务设施。" * 12  # several windows
+    batch = texts + [long, "一"]
+    sections = [("一、总体要求", f"（{i % 3}）重点任务") for i in range(len(batch))]
+    for args in ((batch, sections), (batch[:1], sections[:1]), (["一"], None)):  # ragged, one, shortest
+        a, b = onnx.predict_proba(*args), torch_.predict_proba(*args)
+        for head in ("area", "type"):
+            np.testing.assert_allclose(a[head], b[head], atol=1e-5)
+    # the graph is not the trace of one input: outputs differ where the inputs do
+    p = onnx.predict_proba(texts[:4], sections[:4])["area"]
+    assert not np.allclose(p[0], p[1:], atol=1e-4)
+
+
+def test_backend_choice_and_its_errors(model_dir, monkeypatch):
+    import xhnlp.models.bert as bert
+
+    assert BertTagger.from_pretrained(model_dir).backend == "onnx"  # auto: ONNX Runtime on the CPU
+    assert BertTagger.from_pretrained(model_dir, quantize=True).backend == "torch"  # int8 is PyTorch's
+    with pytest.raises(ModelError, match="backend must be one of"):
+        BertTagger.from_pretrained(model_dir, backend="tensorrt")
+    with pytest.raises(ModelError, match="leave out quantize"):
+        BertTagger.from_pretrained(model_dir, backend="onnx", quantize=True)
+    monkeypatch.setattr(bert, "onnx_available", lambda: False)  # as on a machine without onnxruntime
+    assert BertTagger.from_pretrained(model_dir).backend == "torch"
+    with pytest.raises(ModelError, match="pip install onnxruntime"):
+        BertTagger.from_pretrained(model_dir, backend="onnx")
+    assert Tagger.load(str(model_dir), backend="torch").model.backend == "torch"
+
+
+def test_cli_does_not_mix_parts_of_two_backends(model_dir, sample_text, tmp_path, capsys, monkeypatch):
+    from xhnlp import cli
+
+    d = tmp_path / "archive"
+    d.mkdir()
+    paras = sample_text.splitlines(keepends=True)
+    for i in range(4):
+        (d / f"r{i}.txt").write_text("".join(paras[i * 5:]), encoding="utf-8")
+    full, out = tmp_path / "full.jsonl", tmp_path / "out.jsonl"
+    args = ["tag", str(d), "--model", str(model_dir), "-q"]
+    assert cli.main([*args, "-o", str(full)]) == 0
+    real_read, calls = cli.read_file, {"n": 0}
+
+    def flaky_read(path):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_read(path)
+
+    monkeypatch.setattr(cli, "read_file", flaky_read)
+    assert cli.main([*args, "-o", str(out), "--backend", "torch"]) == 130  # two documents done by torch
+    monkeypatch.setattr(cli, "read_file", real_read)
+    capsys.readouterr()
+    assert cli.main([*args, "-o", str(out)]) == 0  # resumed with the default (onnx) backend
+    assert "starting afresh" in capsys.readouterr().err
+    assert out.read_bytes() == full.read_bytes()

@@ -108,7 +108,7 @@ def run(args) -> int:
         return 2
     t0 = time.time()
     try:
-        tagger = Tagger.load(args.model, quantize=getattr(args, "quantize", False), batch_size=args.batch_size)
+        tagger = Tagger.load(args.model, quantize=args.quantize, backend=args.backend, batch_size=args.batch_size)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -117,8 +117,10 @@ def run(args) -> int:
     parts = Path(str(args.output) + ".parts") if args.output else None
     if parts is not None:
         parts.mkdir(parents=True, exist_ok=True)
+        backend = getattr(tagger.model, "backend", None)
         stamp = {"xhnlp": __version__, "model": str(args.model or "default"), "command": args.command,
-                 **({"quantize": True} if getattr(args, "quantize", False) else {})}  # no mixing of int8 and float parts
+                 **({"quantize": True} if args.quantize else {}),  # no mixing of int8 and float parts,
+                 **({"backend": backend} if backend else {})}  # nor of two backends' rounding
         manifest = parts / "manifest.json"
         if manifest.exists() and json.loads(manifest.read_text()) != stamp:
             print(f"note: {parts} was made with other settings; starting afresh", file=sys.stderr)
@@ -222,6 +224,8 @@ def main(argv=None) -> int:
         p.add_argument("--batch-size", type=int, default=256)
         p.add_argument("--quantize", action="store_true",
                        help="int8 dynamic quantisation of a BERT model (CPU): faster, labels nearly the same")
+        p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto",
+                       help="BERT inference engine: auto (ONNX Runtime on the CPU when installed), onnx, torch")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
     try:

@@ -98,13 +98,14 @@ class Tagger:
         self.heads = model.heads
 
     @classmethod
-    def load(cls, model: str | None = None, quantize: bool = False, **kwargs) -> "Tagger":
+    def load(cls, model: str | None = None, quantize: bool = False, backend: str = "auto", **kwargs) -> "Tagger":
         """``model``: None (the shipped default), a shipped name (``bert``, ``baseline``) or a model directory.
 
-        ``quantize``: int8 dynamic quantisation of a BERT model's Linear layers (CPU; faster, labels
-        nearly the same — see ``eval/bench.py``); ignored by the baseline. ``kwargs`` go to the Tagger
-        (``batch_size``)."""
-        return cls(models.load(model, quantize=quantize), **kwargs)
+        ``quantize``: int8 dynamic quantisation of a BERT model's Linear layers (CPU, PyTorch).
+        ``backend``: a BERT's inference engine — ``"auto"`` (ONNX Runtime on the CPU when installed,
+        else PyTorch), ``"onnx"`` or ``"torch"``; ``eval/bench.py`` measures speed and label agreement
+        of each. The baseline ignores both. ``kwargs`` go to the Tagger (``batch_size``)."""
+        return cls(models.load(model, quantize=quantize, backend=backend), **kwargs)
 
     # --- scikit-learn style -------------------------------------------------------------------
     def predict_proba(self, sentences: list[str], sections=None) -> dict[str, np.ndarray]:

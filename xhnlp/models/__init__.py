@@ -51,7 +51,7 @@ def read_config(path: Path, required: tuple[str, ...]) -> dict:
 def load(model: str | Path | None = None, **options):
     """Load a tagging model (an object with ``predict_proba``) from a name or directory.
 
-    ``options`` go to a BERT model's ``from_pretrained`` (``quantize``, ``threads``, ``device``,
+    ``options`` go to a BERT model's ``from_pretrained`` (``quantize``, ``backend``, ``threads``, ``device``,
     ``batch_size``); the TF-IDF baseline has nothing to quantise or place and ignores them."""
     path = resolve(model)
     config = read_config(path, ())
