@@ -7,19 +7,22 @@ Builds an archive of ``--docs`` documents in a temporary directory (the sample r
 ``examples/xuhui_2025_main_tasks.txt`` plus, with ``--corpus``, the reports found there, repeated
 as needed) and prints one table:
 
-* ``cli fp32`` / ``cli int8`` / ``cli baseline``: ``xhnlp tag DIR -o out.jsonl`` as a subprocess
-  (``--quantize`` for int8, ``--model baseline`` for the TF-IDF model). sent/s counts reading,
-  segmenting, tagging and writing, without model load; wall is the whole command (Python start-up
-  and model load included); peak RSS is that subprocess's.
-* ``in-process, one report``: ``Tagger.tag`` on the sample report once the model is loaded.
+* ``cli onnx`` / ``cli torch`` / ``cli int8`` / ``cli baseline``: ``xhnlp tag DIR -o out.jsonl`` as a
+  subprocess (the default: ONNX Runtime; ``--backend torch``: eager PyTorch; ``--quantize``: PyTorch
+  int8; ``--model baseline``: the TF-IDF model). sent/s counts reading, segmenting, tagging and
+  writing, without model load; wall is the whole command (Python start-up and model load included);
+  peak RSS is that subprocess's.
+* ``in-process, one report``: ``Tagger.tag`` on one report of 200 sentences (the first 200 sentences
+  of the first report that has as many; the sample report when none has), the first call after load.
 * ``naive loop``: the usual first attempt with ``transformers`` — tokenise one sentence, run the
   model, next sentence (no batching, no length sorting; truncated at the window), on
   ``--naive-sentences`` sentences. Every other row is compared with it (× naive).
 * ``naive loop, whole model``: the same, through the shipped model's own ``predict_proba`` (encoder
   and lexical part) one sentence per call — what the model costs without batching.
 
-Then the share of the sample report's sentences that get the same labels from the int8 and the
-float model, and whether quantisation is recommended (≥ 99 % on both heads and ≥ 1.1× faster).
+Then the share of that report's sentences that get the same labels from ONNX Runtime and from int8 as
+from eager PyTorch float, and whether each is recommended (≥ 99 % on both heads and ≥ 1.1× faster
+through the CLI).
 
 On a machine shared with other jobs, compare with ``--threads 1``: torch threads that wait for busy
 cores can make everything several times slower (the naive loop most).
@@ -42,7 +45,7 @@ import torch  # noqa: E402
 
 from xhnlp import Tagger, models  # noqa: E402
 from xhnlp.reading import ReadError, find_files, read_file  # noqa: E402
-from xhnlp.segment import sentences as split_sentences  # noqa: E402
+from xhnlp.segment import iter_pieces, sentences as split_sentences  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "xuhui_2025_main_tasks.txt"
 SUMMARY = re.compile(r"(\d+) document\(s\) read, (\d+) sentences tagged.*model load ([\d.]+)s, total ([\d.]+)s")
@@ -67,6 +70,15 @@ def report_texts(corpus: str | None, limit: int) -> list[str]:
     return texts
 
 
+def one_report(texts: list[str], n: int = 200) -> str:
+    """The start of the first report with ``n`` sentences, cut after the n-th; else the first text."""
+    for text in texts:
+        ends = [p.end for p in iter_pieces(text) if p.kind == "sentence"]
+        if len(ends) >= n:
+            return text[:ends[n - 1]]
+    return texts[0]
+
+
 def build_archive(texts: list[str], n: int, folder: Path) -> Path:
     folder.mkdir(parents=True)
     for i in range(n):
@@ -74,10 +86,9 @@ def build_archive(texts: list[str], n: int, folder: Path) -> Path:
     return folder
 
 
-def run_cli(archive: Path, out: Path, model: str, quantize: bool = False) -> dict:
+def run_cli(archive: Path, out: Path, model: str, *options: str) -> dict:
     """``xhnlp tag archive -o out`` in a subprocess: its numbers, wall time and peak RSS."""
-    cmd = [sys.executable, "-m", "xhnlp.cli", "tag", str(archive), "-o", str(out), "--model", model, "-q"]
-    cmd += ["--quantize"] if quantize else []
+    cmd = [sys.executable, "-m", "xhnlp.cli", "tag", str(archive), "-o", str(out), "--model", model, "-q", *options]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryFile(mode="w+") as err:
         t0 = time.perf_counter()
@@ -120,7 +131,8 @@ def naive_loop(model: str, texts: list[str]) -> dict:
 
 
 def naive_whole_model(model: str, texts: list[str]) -> dict:
-    """``Tagger.predict_proba`` on one sentence per call: the whole model (fusion included), unbatched."""
+    """``Tagger.predict_proba`` on one sentence per call: the whole model (fusion included, default
+    backend), unbatched."""
     tagger = Tagger.load(model)
     tagger.predict_proba(["预热。"])
     t0 = time.perf_counter()
@@ -129,17 +141,17 @@ def naive_whole_model(model: str, texts: list[str]) -> dict:
     return {"sentences": len(texts), "seconds": time.perf_counter() - t0}
 
 
-def in_process(model: str, text: str, quantize: bool) -> tuple[dict, Tagger]:
+def in_process(model: str, text: str, **options) -> tuple[dict, Tagger]:
     t0 = time.perf_counter()
-    tagger = Tagger.load(model, quantize=quantize)
+    tagger = Tagger.load(model, **options)
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     n = len(tagger.tag(text).sentences)
     return {"sentences": n, "seconds": time.perf_counter() - t0, "load": load_s}, tagger
 
 
-def agreement(fp32: Tagger, int8: Tagger, text: str) -> dict[str, float]:
-    a, b = fp32.tag(text).sentences, int8.tag(text).sentences
+def agreement(reference: Tagger, other: Tagger, text: str) -> dict[str, float]:
+    a, b = reference.tag(text).sentences, other.tag(text).sentences
     same = {h: sum(getattr(x, h) == getattr(y, h) for x, y in zip(a, b)) / len(a) for h in ("area", "type")}
     same["both"] = sum(x.area == y.area and x.type == y.type for x, y in zip(a, b)) / len(a)
     same["n"] = len(a)
@@ -167,7 +179,6 @@ def main(argv=None) -> int:
     model = str(models.resolve(args.model))
 
     texts = report_texts(args.corpus, args.docs)
-    sample = texts[0]
     naive_texts = [s for t in texts for s in split_sentences(t)][: args.naive_sentences]
     print(f"xhnlp bench: model {model}, {args.docs} documents from {len(texts)} report text(s); "
           f"torch {torch.__version__}, {os.cpu_count()} CPUs, torch threads "
@@ -176,15 +187,18 @@ def main(argv=None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="xhnlp-bench-") as tmp:
         archive = build_archive(texts, args.docs, Path(tmp) / "archive")
-        for name, m, q in (("cli fp32", model, False), ("cli int8 (--quantize)", model, True),
-                           ("cli baseline (TF-IDF)", "baseline", False)):
+        for name, m, options in (("cli onnx (default)", model, ()), ("cli torch (--backend torch)", model, ("--backend", "torch")),
+                                 ("cli int8 (--quantize)", model, ("--quantize",)),
+                                 ("cli baseline (TF-IDF)", "baseline", ())):
             print(f"  running {name} ...", file=sys.stderr, flush=True)
-            rows.append((name, run_cli(archive, Path(tmp) / f"out_{len(rows)}.jsonl", m, q)))
+            rows.append((name, run_cli(archive, Path(tmp) / f"out_{len(rows)}.jsonl", m, *options)))
 
     print("  running in-process and naive ...", file=sys.stderr, flush=True)
-    fp32_stats, fp32 = in_process(model, sample, quantize=False)
-    int8_stats, int8 = in_process(model, sample, quantize=True)
-    rows += [("in-process fp32, one report", fp32_stats), ("in-process int8, one report", int8_stats)]
+    report = one_report(texts)
+    taggers = {}
+    for name, options in (("onnx", {}), ("torch", {"backend": "torch"}), ("int8", {"quantize": True})):
+        stats, taggers[name] = in_process(model, report, **options)
+        rows.append((f"in-process {name}, one report", stats))
     naive = naive_loop(model, naive_texts)
     rows.append(("naive loop (1 sentence/call)", naive))
     rows.append(("naive loop, whole model", naive_whole_model(model, naive_texts)))
@@ -201,19 +215,17 @@ def main(argv=None) -> int:
     print("tag s: without model load (CLI: reading+segmenting+tagging+writing); wall: the whole command")
     whole = rate(rows[-1][1])
     print("against the whole model one sentence per call: " + ", ".join(
-        f"{name} {rate(r) / whole:.1f}x" for name, r in rows[:2]))
+        f"{name} {rate(r) / whole:.1f}x" for name, r in rows[:3]))
 
-    same = agreement(fp32, int8, sample)
-    speedup = rate(rows[1][1]) / rate(rows[0][1])
-    ok = min(same["area"], same["type"]) >= AGREEMENT_NEEDED and speedup >= SPEEDUP_NEEDED
-    print(f"\nint8 vs fp32 on the sample report ({same['n']} sentences): area "
-          f"{same['area']:.1%}, type {same['type']:.1%}, both {same['both']:.1%} the same")
-    if ok:
-        print(f"verdict: quantisation RECOMMENDED (agreement >= {AGREEMENT_NEEDED:.0%} on both heads; "
-              f"CLI speed-up {speedup:.2f}x): use --quantize / Tagger.load(..., quantize=True)")
-    else:
-        print(f"verdict: quantisation NOT recommended (needs agreement >= {AGREEMENT_NEEDED:.0%} on both heads "
-              f"and a CLI speed-up >= {SPEEDUP_NEEDED}x; got {speedup:.2f}x): keep the float model")
+    cli = dict(rows[:3])
+    for name, row in (("onnx", "cli onnx (default)"), ("int8", "cli int8 (--quantize)")):
+        same = agreement(taggers["torch"], taggers[name], report)
+        speedup = rate(cli[row]) / rate(cli["cli torch (--backend torch)"])
+        ok = min(same["area"], same["type"]) >= AGREEMENT_NEEDED and speedup >= SPEEDUP_NEEDED
+        print(f"\n{name} vs torch float on the one report ({same['n']} sentences): area {same['area']:.1%}, "
+              f"type {same['type']:.1%}, both {same['both']:.1%} the same; CLI speed-up {speedup:.2f}x")
+        print(f"verdict: {name} {'RECOMMENDED' if ok else 'NOT recommended'} (needs agreement >= "
+              f"{AGREEMENT_NEEDED:.0%} on both heads and a CLI speed-up >= {SPEEDUP_NEEDED}x)")
     return 0
 
 
