@@ -9,12 +9,13 @@ of the sentences under the same heading: sentences of one section mostly share a
 longer than the window are split into overlapping windows whose logits are averaged.
 
 Speed (CPU): by default (``backend="auto"``) the forward pass (encoder, pooling, heads) is exported at
-load time, in memory, to ONNX and run by ONNX Runtime, which fuses attention, GELU and layer norm and
-runs a whole batch without holding Python's lock: 2-3x the encoder throughput of eager PyTorch on
-these small models, same logits to ~1e-6 (``tests/test_bert.py`` checks it; ``eval/bench.py`` measures
-speed and label agreement). ``backend="torch"`` keeps PyTorch (always used on a GPU and for training).
-``quantize=True`` quantises the PyTorch encoder's Linear layers to int8 instead. The thread count
-is set at load from ``threads=`` or ``$XHNLP_THREADS`` when given (see :func:`configure_threads`).
+load time, in memory, to ONNX and run by ONNX Runtime, which runs a whole batch in one call without
+holding Python's lock (so the lexical model's thread overlaps it): 1.3-1.4x the CLI throughput of
+eager PyTorch for the shipped model on 2 cores, same logits to ~1e-6 (``tests/test_bert_speed.py``
+checks it; ``eval/bench.py`` measures speed and label agreement). ``backend="torch"`` keeps PyTorch
+(always used on a GPU and for training). ``quantize=True`` quantises the PyTorch encoder's Linear
+layers to int8 instead. The thread count is set at load from ``threads=`` or ``$XHNLP_THREADS``
+when given (see :func:`configure_threads`).
 """
 from __future__ import annotations
 
