@@ -155,6 +155,22 @@ def test_backend_choice_and_its_errors(model_dir, monkeypatch):
     assert Tagger.load(str(model_dir), backend="torch").model.backend == "torch"
 
 
+def test_a_failed_export_falls_back_to_torch_under_auto(model_dir, texts, monkeypatch):
+    import xhnlp.models.bert as bert
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("cannot trace this architecture")
+
+    reference = BertTagger.from_pretrained(model_dir, backend="torch").predict_proba(texts)
+    monkeypatch.setattr(bert, "OnnxForward", broken)
+    with pytest.warns(UserWarning, match="running the model with PyTorch"):
+        tagger = BertTagger.from_pretrained(model_dir)
+    assert tagger.backend == "torch"
+    np.testing.assert_allclose(tagger.predict_proba(texts)["area"], reference["area"], atol=1e-6)
+    with pytest.raises(ModelError, match="cannot trace this architecture"):
+        BertTagger.from_pretrained(model_dir, backend="onnx")
+
+
 def test_cli_does_not_mix_parts_of_two_backends(model_dir, sample_text, tmp_path, capsys, monkeypatch):
     from xhnlp import cli
 

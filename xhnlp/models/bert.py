@@ -219,16 +219,24 @@ class BertTagger:
         if backend not in BACKENDS:
             raise ModelError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         on_cpu = next(self.model.parameters()).device.type == "cpu"
+        self.onnx, onnx = None, self.onnx
         if backend == "auto":
-            backend = "onnx" if on_cpu and not self.quantized and onnx_available() else "torch"
-        if backend == "onnx":
+            if on_cpu and not self.quantized and onnx_available():
+                try:
+                    self.onnx = onnx or OnnxForward(self.model)
+                except Exception as e:  # an architecture the exporter cannot trace: PyTorch still runs it
+                    warnings.warn(f"ONNX export failed ({type(e).__name__}: {e}); running the model with PyTorch")
+        elif backend == "onnx":
             if not on_cpu:
                 raise ModelError("the onnx backend runs on the CPU; on a GPU use backend='torch'")
             if not onnx_available():
                 raise ModelError("the onnx backend needs onnxruntime and onnx: pip install onnxruntime onnx")
-            self.onnx = self.onnx or OnnxForward(self.model)
-        else:
-            self.onnx = None
+            try:
+                self.onnx = onnx or OnnxForward(self.model)
+            except ModelError:
+                raise
+            except Exception as e:
+                raise ModelError(f"ONNX export failed ({type(e).__name__}: {e}); use backend='torch'") from e
         return self
 
     # --- encoding -------------------------------------------------------------------------------
