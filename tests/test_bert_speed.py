@@ -14,16 +14,21 @@ from xhnlp.segment import sentences as split_sentences
 MAX_LEN = 48
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory, sample_text):
-    path = tmp_path_factory.mktemp("tiny_tagger")
-    tok, config = tiny_tokenizer_and_config(path, sample_text)
-    for key, value in dict(area_labels=list(AREA_CODES), type_labels=list(TYPE_CODES), context="none",
+def save_tiny_tagger(path, text, context="none", layers=1, seed=0):
+    """A randomly initialised tagger (hidden 32) saved to ``path``."""
+    tok, config = tiny_tokenizer_and_config(path, text)
+    config.num_hidden_layers = layers
+    for key, value in dict(area_labels=list(AREA_CODES), type_labels=list(TYPE_CODES), context=context,
                            max_seq_length=MAX_LEN, xhnlp_model_type="bert-tagger").items():
         setattr(config, key, value)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     BertTagger(BertForPolicyTagging(config), tok).save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, sample_text):
+    return save_tiny_tagger(tmp_path_factory.mktemp("tiny_tagger"), sample_text)
 
 
 @pytest.fixture(scope="module")
@@ -110,15 +115,7 @@ def test_thread_count_follows_the_user(model_dir, monkeypatch):
 @pytest.fixture(scope="module")
 def heading_model_dir(tmp_path_factory, sample_text):
     """Two layers and heading context: the exported graph must handle the second segment (token types)."""
-    path = tmp_path_factory.mktemp("tiny_heading_tagger")
-    tok, config = tiny_tokenizer_and_config(path, sample_text)
-    config.num_hidden_layers = 2
-    for key, value in dict(area_labels=list(AREA_CODES), type_labels=list(TYPE_CODES), context="heading",
-                           max_seq_length=MAX_LEN, xhnlp_model_type="bert-tagger").items():
-        setattr(config, key, value)
-    torch.manual_seed(1)
-    BertTagger(BertForPolicyTagging(config), tok).save_pretrained(path)
-    return path
+    return save_tiny_tagger(tmp_path_factory.mktemp("tiny_heading_tagger"), sample_text, "heading", 2, 1)
 
 
 @pytest.mark.parametrize("fixture", ["model_dir", "heading_model_dir"])

@@ -215,7 +215,8 @@ class BertTagger:
 
     def use_backend(self, backend: str = "auto") -> "BertTagger":
         """Run inference with ``"onnx"`` (ONNX Runtime, CPU), ``"torch"``, or ``"auto"``: ONNX Runtime
-        when the model is a float model on the CPU and onnxruntime is installed, else PyTorch."""
+        when the model is a float model on the CPU and onnxruntime is installed, else PyTorch. The ONNX
+        graph is a snapshot of the weights: call this again after changing them."""
         if backend not in BACKENDS:
             raise ModelError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         on_cpu = next(self.model.parameters()).device.type == "cpu"
