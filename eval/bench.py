@@ -228,7 +228,8 @@ def main(argv=None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="xhnlp-bench-") as tmp:
         archive = build_archive(texts, args.docs, Path(tmp) / "archive")
-        for name, m, options in (("cli onnx (default)", model, ()), ("cli torch (--backend torch)", model, ("--backend", "torch")),
+        for name, m, options in (("cli onnx (default)", model, ()),
+                                 ("cli torch (--backend torch)", model, ("--backend", "torch")),
                                  ("cli int8 (--quantize)", model, ("--quantize",)),
                                  ("cli baseline (TF-IDF)", "baseline", ())):
             print(f"  running {name} ...", file=sys.stderr, flush=True)
@@ -237,7 +238,8 @@ def main(argv=None) -> int:
 
     print("  running in-process and naive ...", file=sys.stderr, flush=True)
     report = one_report(texts)
-    timed, taggers = in_process(model, report, {"onnx": {}, "torch": {"backend": "torch"}, "int8": {"quantize": True}})
+    settings = {"onnx": {}, "torch": {"backend": "torch"}, "int8": {"quantize": True}}
+    timed, taggers = in_process(model, report, settings)
     rows += timed
     naive = naive_loop(model, naive_texts)
     rows.append(("naive loop (1 sentence/call)", naive))
