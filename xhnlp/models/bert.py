@@ -109,13 +109,13 @@ class OnnxForward:
 
     INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
-    def __init__(self, model: "BertForPolicyTagging", threads: int | None = None):
+    def __init__(self, model: "BertForPolicyTagging"):
         import io
 
         import onnxruntime as ort
 
         if getattr(model, "quantized", False):
-            raise ModelError("the onnx backend exports the float model; do not combine it with quantize=True")
+            raise ModelError("backend='onnx' runs the float model: leave out quantize=True")
         ids = torch.full((2, 8), 5, dtype=torch.long)
         att = torch.ones_like(ids)
         att[1, 5:] = 0  # trace with padding: the masked attention path is the general one
@@ -127,7 +127,7 @@ class OnnxForward:
                               dynamic_axes={k: {0: "batch", 1: "length"} for k in self.INPUTS},
                               opset_version=17, dynamo=False)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.intra_op_num_threads = torch.get_num_threads()  # as configure_threads left it
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         # idle threads sleep instead of spinning: the lexical model and the I/O need the cores too
@@ -219,25 +219,22 @@ class BertTagger:
         graph is a snapshot of the weights: call this again after changing them."""
         if backend not in BACKENDS:
             raise ModelError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        self.onnx = None
         on_cpu = next(self.model.parameters()).device.type == "cpu"
-        self.onnx, onnx = None, self.onnx
-        if backend == "auto":
-            if on_cpu and not self.quantized and onnx_available():
-                try:
-                    self.onnx = onnx or OnnxForward(self.model)
-                except Exception as e:  # an architecture the exporter cannot trace: PyTorch still runs it
-                    warnings.warn(f"ONNX export failed ({type(e).__name__}: {e}); running the model with PyTorch")
-        elif backend == "onnx":
-            if not on_cpu:
-                raise ModelError("the onnx backend runs on the CPU; on a GPU use backend='torch'")
-            if not onnx_available():
-                raise ModelError("the onnx backend needs onnxruntime and onnx: pip install onnxruntime onnx")
-            try:
-                self.onnx = onnx or OnnxForward(self.model)
-            except ModelError:
-                raise
-            except Exception as e:
+        if backend == "onnx" and not on_cpu:
+            raise ModelError("the onnx backend runs on the CPU; on a GPU use backend='torch'")
+        if backend == "onnx" and not onnx_available():
+            raise ModelError("the onnx backend needs onnxruntime and onnx: pip install onnxruntime onnx")
+        if backend == "torch" or (backend == "auto" and not (on_cpu and not self.quantized and onnx_available())):
+            return self
+        try:
+            self.onnx = OnnxForward(self.model)
+        except ModelError:
+            raise
+        except Exception as e:  # an architecture the exporter cannot trace: PyTorch still runs it
+            if backend == "onnx":
                 raise ModelError(f"ONNX export failed ({type(e).__name__}: {e}); use backend='torch'") from e
+            warnings.warn(f"ONNX export failed ({type(e).__name__}: {e}); running the model with PyTorch")
         return self
 
     # --- encoding -------------------------------------------------------------------------------
@@ -287,20 +284,21 @@ class BertTagger:
         """Per-text logits of both heads, averaged over each text's windows."""
         windows, owner = self.encode(texts, sections)
         device = None if self.onnx is not None else next(self.model.parameters()).device
+        forward = self.onnx or self._torch_logits
         lengths = np.fromiter((len(ids) for ids, _ in windows), dtype=np.int64, count=len(windows))
         order = np.argsort(lengths, kind="stable")  # similar lengths together: little padding
         sums = {h: np.zeros((len(texts), len(v)), dtype=np.float32) for h, v in self.heads.items()}
         for b in range(0, len(order), self.batch_size):
             idx = order[b:b + self.batch_size]
-            batch = self.collate([windows[k] for k in idx.tolist()], self.tokenizer.pad_token_id, device)
-            if self.onnx is not None:
-                out = self.onnx(*batch)
-            else:
-                out = {k: v.float().cpu().numpy() for k, v in self.model(*batch).items() if k.endswith("_logits")}
+            out = forward(*self.collate([windows[k] for k in idx.tolist()], self.tokenizer.pad_token_id, device))
             for h in self.heads:
                 np.add.at(sums[h], owner[idx], out[f"{h}_logits"])
         counts = np.bincount(owner, minlength=len(texts)).clip(min=1)[:, None]
         return {h: s / counts for h, s in sums.items()}
+
+    def _torch_logits(self, input_ids, attention_mask, token_type_ids) -> dict[str, np.ndarray]:
+        out = self.model(input_ids, attention_mask, token_type_ids)
+        return {f"{h}_logits": out[f"{h}_logits"].float().cpu().numpy() for h in self.heads}
 
     def predict_proba(self, texts, sections=None) -> dict[str, np.ndarray]:
         """{'area': (n, 8), 'type': (n, 6)} probabilities (BERT, mixed with the lexical model if present)."""
@@ -356,8 +354,6 @@ class BertTagger:
         ``"cpu"`` (default), ``"cuda"`` or ``"auto"``; ``backend``: ``"auto"`` (ONNX Runtime on the CPU
         when installed and not quantised), ``"onnx"`` or ``"torch"`` (see :meth:`use_backend`); other
         keyword arguments go to the constructor (``batch_size``, ``stride``)."""
-        if backend not in BACKENDS:
-            raise ModelError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         path = Path(path)
         config = read_config(path, ("model.safetensors",))
         if not any((path / f).exists() for f in ("tokenizer.json", "vocab.txt")):
@@ -376,6 +372,4 @@ class BertTagger:
         tagger = cls(model, tokenizer, lexical, **kwargs)
         if device not in (None, "cpu"):
             tagger.to(device)
-        if tagger.quantized and backend == "onnx":
-            raise ModelError("backend='onnx' runs the float model: leave out quantize=True")
         return tagger.use_backend(backend)
