@@ -144,29 +144,23 @@ def cli_floor(archive: Path, out: Path) -> dict:
     return {"sentences": int(match.group(2)), "seconds": seconds}
 
 
-def naive_loop(model: str, texts: list[str]) -> dict:
-    """One sentence at a time through the tokenizer and the model, as a first attempt would."""
-    bert = models.load(model).model  # BertForPolicyTagging, float
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(models.resolve(model))
-    max_length = int(getattr(bert.config, "max_seq_length", 128))
+def naive_loop(tagger: Tagger, texts: list[str]) -> dict:
+    """One sentence at a time through the tokenizer and the PyTorch model, as a first attempt would."""
+    bert, tok = tagger.model.model, tagger.model.tokenizer  # BertForPolicyTagging (float) and its tokenizer
     with torch.no_grad():  # warm-up: the first call pays one-off costs
         warm = tok("预热。", return_tensors="pt")
         bert(warm["input_ids"], warm["attention_mask"])
     t0 = time.perf_counter()
     with torch.no_grad():
         for text in texts:
-            enc = tok(text, truncation=True, max_length=max_length, return_tensors="pt")
+            enc = tok(text, truncation=True, max_length=tagger.model.max_length, return_tensors="pt")
             out = bert(enc["input_ids"], enc["attention_mask"], enc.get("token_type_ids"))
             torch.softmax(out["area_logits"], -1), torch.softmax(out["type_logits"], -1)
     return {"sentences": len(texts), "seconds": time.perf_counter() - t0}
 
 
-def naive_whole_model(model: str, texts: list[str]) -> dict:
-    """``Tagger.predict_proba`` on one sentence per call: the whole model (fusion included, default
-    backend), unbatched."""
-    tagger = Tagger.load(model)
+def naive_whole_model(tagger: Tagger, texts: list[str]) -> dict:
+    """``Tagger.predict_proba`` on one sentence per call: the whole model (fusion included), unbatched."""
     tagger.predict_proba(["预热。"])
     t0 = time.perf_counter()
     for text in texts:
@@ -174,25 +168,26 @@ def naive_whole_model(model: str, texts: list[str]) -> dict:
     return {"sentences": len(texts), "seconds": time.perf_counter() - t0}
 
 
-def in_process(model: str, text: str, settings: dict[str, dict]) -> tuple[list, dict[str, Tagger]]:
+def in_process(model: str, text: str, settings: dict[str, dict]) -> tuple[list, dict, dict]:
     """Load one tagger per setting, then time each one's first ``tag(text)``: all loads come first so
-    that no row pays the process's one-off costs (lazy imports) for the others."""
+    that no row pays the process's one-off costs (lazy imports) for the others. Returns the rows, the
+    taggers and each one's tagged sentences."""
     taggers, loads = {}, {}
     for name, options in settings.items():
         t0 = time.perf_counter()
         taggers[name] = Tagger.load(model, **options)
         loads[name] = time.perf_counter() - t0
-    rows = []
+    rows, tagged = [], {}
     for name, tagger in taggers.items():
         t0 = time.perf_counter()
-        n = len(tagger.tag(text).sentences)
+        tagged[name] = tagger.tag(text).sentences
         rows.append((f"in-process {name}, one report",
-                     {"sentences": n, "seconds": time.perf_counter() - t0, "load": loads[name]}))
-    return rows, taggers
+                     {"sentences": len(tagged[name]), "seconds": time.perf_counter() - t0, "load": loads[name]}))
+    return rows, taggers, tagged
 
 
-def agreement(reference: Tagger, other: Tagger, text: str) -> dict[str, float]:
-    a, b = reference.tag(text).sentences, other.tag(text).sentences
+def agreement(a: list, b: list) -> dict[str, float]:
+    """Share of sentences with the same labels in two taggers' results for the same text."""
     same = {h: sum(getattr(x, h) == getattr(y, h) for x, y in zip(a, b)) / len(a) for h in ("area", "type")}
     same["both"] = sum(x.area == y.area and x.type == y.type for x, y in zip(a, b)) / len(a)
     same["n"] = len(a)
@@ -239,11 +234,11 @@ def main(argv=None) -> int:
     print("  running in-process and naive ...", file=sys.stderr, flush=True)
     report = one_report(texts)
     settings = {"onnx": {}, "torch": {"backend": "torch"}, "int8": {"quantize": True}}
-    timed, taggers = in_process(model, report, settings)
+    timed, taggers, tagged = in_process(model, report, settings)
     rows += timed
-    naive = naive_loop(model, naive_texts)
+    naive = naive_loop(taggers["torch"], naive_texts)
     rows.append(("naive loop (1 sentence/call)", naive))
-    rows.append(("naive loop, whole model", naive_whole_model(model, naive_texts)))
+    rows.append(("naive loop, whole model", naive_whole_model(taggers["onnx"], naive_texts)))
 
     naive_rate = rate(naive)
     print(f"\n{'setup':<30} {'sentences':>9} {'tag s':>7} {'sent/s':>8} {'x naive':>8} {'load s':>7} "
@@ -264,7 +259,7 @@ def main(argv=None) -> int:
           f"{rate(named['cli baseline (TF-IDF)']) / naive_rate:.1f}x, the CLI without a model "
           f"{rate(named['cli, constant model (floor)']) / naive_rate:.1f}x")
     for name, row in (("onnx", "cli onnx (default)"), ("int8", "cli int8 (--quantize)")):
-        same = agreement(taggers["torch"], taggers[name], report)
+        same = agreement(tagged["torch"], tagged[name])
         speedup = rate(named[row]) / rate(named["cli torch (--backend torch)"])
         ok = min(same["area"], same["type"]) >= AGREEMENT_NEEDED and speedup >= SPEEDUP_NEEDED
         print(f"\n{name} vs torch float on the one report ({same['n']} sentences): area {same['area']:.1%}, "
