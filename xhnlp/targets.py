@@ -75,6 +75,7 @@ a look back at last year (``完成投资2000亿元``) yields targets too. Run it
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -224,8 +225,8 @@ def _quote_mask(f: str) -> list[bool]:
         ch = f[i]
         if ch in _CLOSE_Q:
             close = _CLOSE_Q[ch]
-            j = f.find(close, i + 1)
-            if j != -1 and j - i <= 40:
+            j = f.find(close, i + 1, i + 41)
+            if j != -1:
                 for k in range(i, j + 1):
                     mask[k] = True
                 i = j + 1
@@ -304,16 +305,26 @@ def _candidates(f: str):
         yield c
 
 
-def _seg_start(f: str, i: int, seps=_SEG_SEP) -> int:
-    while i > 0 and f[i - 1] not in seps:
-        i -= 1
-    return i
+# How far (in characters) a number's clause, indicator and cues may reach on either side. Real
+# clauses are far shorter; the bound keeps extraction linear in the sentence's length.
+WINDOW = 150
 
 
-def _seg_end(f: str, i: int, seps=_SEG_SEP) -> int:
-    while i < len(f) and f[i] not in seps:
-        i += 1
-    return i
+def _separators(f: str, seps) -> list[int]:
+    """Sorted positions of the characters of ``seps`` in ``f``."""
+    return [i for i, ch in enumerate(f) if ch in seps]
+
+
+def _seg_start(positions: list[int], i: int) -> int:
+    """Start of the segment holding ``i``: after the last separator before it, at most WINDOW back."""
+    k = bisect.bisect_left(positions, i)
+    return max(positions[k - 1] + 1 if k else 0, i - WINDOW, 0)
+
+
+def _seg_end(positions: list[int], i: int, n: int) -> int:
+    """End of the segment holding ``i``: the next separator at or after it, at most WINDOW on."""
+    k = bisect.bisect_left(positions, i)
+    return min(positions[k] if k < len(positions) else n, i + WINDOW, n)
 
 
 def _cues(masked: str, a: int, b: int, number_at: int | None = None):
@@ -349,6 +360,7 @@ def extract_targets(sentence: str) -> list[Target]:
         return []
     mask = _quote_mask(f)
     masked = "".join("□" if q else ch for ch, q in zip(f, mask))
+    seg_seps, clause_seps = _separators(f, _SEG_SEP), _separators(f, _CLAUSE_SEP)
     out: list[Target] = []
     last_target: tuple[int, Target] | None = None  # (clause start, target) of the previous target
     boundary = 0  # end of the previous number+unit (a target or not): where an indicator may start
@@ -364,10 +376,10 @@ def extract_targets(sentence: str) -> list[Target]:
             continue
         if f[c.end:c.end + 2] == "周年":
             continue
-        clause_start = _seg_start(f, s, _CLAUSE_SEP)
-        clause_end = _seg_end(f, e, _CLAUSE_SEP)
-        seg_start = _seg_start(f, s)
-        seg_end = _seg_end(f, c.after)
+        clause_start = _seg_start(clause_seps, s)
+        clause_end = _seg_end(clause_seps, e, len(f))
+        seg_start = _seg_start(seg_seps, s)
+        seg_end = _seg_end(seg_seps, c.after, len(f))
         pre_start = max(seg_start, prev_boundary if prev_boundary <= s else seg_start)
         if "已" in f[clause_start:s]:
             continue
