@@ -1,17 +1,22 @@
 """Command line: ``xhnlp tag PATH... [-o OUT.jsonl|.csv|.parquet]`` and ``xhnlp targets PATH... -o targets.csv``.
 
-With ``-o``, results are written per document into ``OUT.parts/`` (each part atomically) and
+With ``-o``, results are written per document into ``OUT.parts/`` (see :mod:`xhnlp.jobstore`) and
 assembled into OUT at the end; re-running the same command after an interruption tags only the
 documents that are missing and gives the same output as one uninterrupted run.
+
+Document ids (the ``doc`` column) are paths relative to the deepest directory that holds every
+input (a directory argument itself, or a file's folder), with ``/`` separators: the same whatever
+the working directory and whether the paths were given absolute or relative.
+
+Every failure a user can meet is one line on stderr and a non-zero exit: 2 when nothing could be
+done (bad arguments, output path, model), 1 when some files failed or writing stopped.
 """
 from __future__ import annotations
 
 import argparse
 import ctypes
-import hashlib
 import json
 import os
-import shutil
 import sys
 import time
 from collections import Counter
@@ -19,31 +24,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
+from .jobstore import JobError, JobStore, check_output_path
 from .models import ModelError
 from .output import FORMATS, format_of, open_writer
-from .reading import ReadError, find_files, read_file
-
-
-def _part_name(path: Path) -> str:
-    st = path.stat()
-    key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}"
-    return hashlib.sha1(key.encode()).hexdigest()[:20] + ".jsonl"
-
+from .reading import SUFFIXES, ReadError, find_files, read_file
 
 ASSEMBLY_ROWS = 4096  # rows held at once while the parts are assembled into the output
-
-
-def _atomic_jsonl(path: Path, rows) -> int:
-    tmp = path.with_suffix(".tmp")
-    n = 0
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return n
 
 
 @lru_cache(maxsize=None)
@@ -70,146 +56,225 @@ def _progress(items, enabled: bool, desc: str):
     return tqdm(items, desc=desc, unit="doc", file=sys.stderr)
 
 
-def _print_table(rows, width=48):
+def doc_root(paths) -> Path:
+    """The deepest directory holding every input: what document ids are relative to."""
+    dirs = [str(p.resolve() if p.is_dir() else p.resolve().parent) for p in map(Path, paths)]
+    return Path(os.path.commonpath(dirs)) if dirs else Path.cwd()
+
+
+def doc_id(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:  # a symlink that leads outside the root
+        return path.resolve().as_posix()
+
+
+def _print_table(rows, width=40):
     out = sys.stdout
-    out.write(f"{'#':>4}  {'kind':<8} {'area':<11} {'type':<12} {'score':>5}  text\n")
+    out.write(f"{'#':>4}  {'kind':<8} {'area':<11} {'p':>4} {'type':<12} {'p':>4} {'strength':<8} {'tgt':>3}  text\n")
     for r in rows:
         text = r["text"].strip().replace("\n", " ")
         text = text if len(text) <= width else text[:width - 1] + "…"
-        if r["kind"] == "heading":
-            out.write(f"{r['index']:>4}  {'heading':<8} {'':<11} {'':<12} {'':>5}  {text}\n")
+        if r["area"] is None:
+            out.write(f"{r['index']:>4}  {r['kind']:<8} {'':<11} {'':>4} {'':<12} {'':>4} {'':<8} {'':>3}  {text}\n")
         else:
-            score = min(r["area_score"], r["type_score"])
-            out.write(f"{r['index']:>4}  {'sentence':<8} {r['area']:<11} {r['type']:<12} {score:5.2f}  {text}\n")
+            out.write(f"{r['index']:>4}  {r['kind']:<8} {r['area']:<11} {r['area_score']:4.2f} {r['type']:<12} "
+                      f"{r['type_score']:4.2f} {r['strength']:<8} {len(r['targets']):>3}  {text}\n")
+
+
+TARGET_COLUMNS = ("doc", "index", "sentence", "area", "type", "strength", "indicator", "comparator", "value",
+                  "value_max", "value_text", "unit", "approx", "start", "end")
 
 
 def _target_rows(rows):
+    """One row per quantified target; ``start``/``end`` in document offsets."""
     for r in rows:
         for t in r.get("targets") or []:
             yield {"doc": r["doc"], "index": r["index"], "sentence": r["text"].strip(), "area": r["area"],
                    "type": r["type"], "strength": r["strength"], "indicator": t["indicator"],
-                   "comparator": t["comparator"], "value": t["value"], "value_text": t["value_text"],
-                   "unit": t["unit"], "start": r["start"] + t["start"], "end": r["start"] + t["end"]}
+                   "comparator": t["comparator"], "value": t["value"], "value_max": t["value_max"],
+                   "value_text": t["value_text"], "unit": t["unit"], "approx": t["approx"],
+                   "start": r["start"] + t["start"], "end": r["start"] + t["end"]}
 
 
-def run(args) -> int:
-    from .tagger import Tagger, flat_row
-
-    if args.output:
-        try:
-            fmt = format_of(args.output)
-        except ValueError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-    files = find_files(args.paths)
-    if not files:
-        print("error: no input files found (looked for " + ", ".join(sorted({".txt", ".docx", ".html"})) + ")",
-              file=sys.stderr)
-        return 2
-    t0 = time.time()
-    try:
-        tagger = Tagger.load(args.model, quantize=args.quantize, backend=args.backend, batch_size=args.batch_size)
-    except ModelError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    load_s = time.time() - t0
-
-    parts = Path(str(args.output) + ".parts") if args.output else None
-    if parts is not None:
-        parts.mkdir(parents=True, exist_ok=True)
-        backend = getattr(tagger.model, "backend", None)
-        stamp = {"xhnlp": __version__, "model": str(args.model or "default"), "command": args.command,
-                 **({"quantize": True} if args.quantize else {}),  # no mixing of int8 and float parts,
-                 **({"backend": backend} if backend else {})}  # nor of two backends' rounding
-        manifest = parts / "manifest.json"
-        if manifest.exists() and json.loads(manifest.read_text()) != stamp:
-            print(f"note: {parts} was made with other settings; starting afresh", file=sys.stderr)
-            shutil.rmtree(parts)
-            parts.mkdir()
-        manifest.write_text(json.dumps(stamp))
-
-    failed: list[str] = []
-    docs = resumed = 0
-    kinds: Counter = Counter()
-
-    def counted(rows):
-        for r in rows:
-            kinds[r["kind"]] += 1
-            yield r
-
-    show = not args.quiet and len(files) > 1 and parts is not None
-    for path in _progress(files, show, "tagging"):
-        part = parts / _part_name(path) if parts is not None and path.exists() else None
-        if part is not None and part.exists():
-            resumed += 1
-            with open(part, encoding="utf-8") as f:
-                kinds.update(json.loads(line)["kind"] for line in f)
-            docs += 1
-            continue
-        try:
-            document = read_file(path)
-        except ReadError as e:
-            failed.append(str(e))
-            print(f"error: {e}", file=sys.stderr)
-            continue
-        rows = counted(p.to_dict() for p in tagger.iter_tag(document.text, doc=str(path)))
-        docs += 1
-        if part is not None:
-            _atomic_jsonl(part, rows)
-            _trim_heap()
-        elif args.command == "targets":
-            _print_targets(list(_target_rows(rows)))
-        else:
-            print(f"\n== {path}", file=sys.stdout)
-            _print_table(list(rows))
-    sentences, headings = kinds["sentence"], kinds["heading"]
-
-    if parts is not None:
-        tmp = Path(str(args.output) + ".tmp")
-        writer = open_writer(tmp, fmt=fmt)
-        try:
-            for path in files:
-                part = parts / _part_name(path) if path.exists() else None
-                if part is None or not part.exists():
-                    continue
-                with open(part, encoding="utf-8") as f:
-                    if fmt == ".jsonl" and args.command == "tag":  # parts hold the output's own lines
-                        shutil.copyfileobj(f, writer.f)
-                        continue
-                    batch = []
-                    for line in f:
-                        batch.append(json.loads(line))
-                        if len(batch) >= ASSEMBLY_ROWS:
-                            writer.write(_convert(batch, fmt, args.command, flat_row))
-                            batch = []
-                    writer.write(_convert(batch, fmt, args.command, flat_row))
-        finally:
-            writer.close()
-        os.replace(tmp, args.output)
-        if not failed:
-            shutil.rmtree(parts)
-    elapsed = time.time() - t0
-    summary = (f"{docs} document(s) read, {sentences} sentences tagged, {headings} headings, "
-               f"{len(failed)} file(s) failed; model load {load_s:.1f}s, total {elapsed:.1f}s")
-    if resumed:
-        summary += f"; {resumed} document(s) taken from an earlier interrupted run"
-    if args.output:
-        summary += f"; wrote {args.output}"
-    print(summary, file=sys.stderr)
-    for reason in failed:
-        print(f"  failed: {reason}", file=sys.stderr)
-    return 1 if failed else 0
+def _print_targets(rows):
+    print("\t".join(TARGET_COLUMNS[:2] + TARGET_COLUMNS[6:13]))
+    for r in rows:
+        print("\t".join("" if r[k] is None else str(r[k]) for k in TARGET_COLUMNS[:2] + TARGET_COLUMNS[6:13]))
 
 
-def _convert(batch, fmt, command, flat_row):
+def _convert(batch, fmt, command):
+    from .tagger import flat_row
+
     if command == "targets":
         return list(_target_rows(batch))
     return batch if fmt == ".jsonl" else [flat_row(r) for r in batch]
 
 
-def _print_targets(rows):
-    for r in rows:
-        print(f"{r['doc']}#{r['index']}\t{r['indicator']}\t{r['comparator']}\t{r['value_text']}\t{r['unit']}")
+def _columns(command, fmt):
+    """The output's columns, so that an output without rows still has its header."""
+    if command == "targets":
+        return list(TARGET_COLUMNS)
+    if fmt == ".jsonl":
+        return None
+    from .tagger import TABLE_COLUMNS
+
+    return list(TABLE_COLUMNS)
+
+
+class Run:
+    """One ``xhnlp tag``/``targets`` invocation: read, tag, write; counts for the summary."""
+
+    def __init__(self, args, tagger, files, root):
+        self.args, self.tagger, self.files, self.root = args, tagger, files, root
+        self.failed: list[str] = []
+        self.docs = self.resumed = 0
+        self.kinds: Counter = Counter()
+
+    def read(self, path: Path):
+        """The document at ``path``, or None when it cannot be read (reported and counted as failed)."""
+        try:
+            document = read_file(path)
+        except ReadError as e:
+            self.failed.append(str(e))
+            print(f"error: {e}", file=sys.stderr)
+            return None
+        self.docs += 1
+        return document
+
+    def rows(self, document, path: Path):
+        for p in self.tagger.iter_tag(document.text, doc=doc_id(path, self.root)):
+            self.kinds[p.kind] += 1
+            yield p.to_dict()
+
+    def print_all(self) -> None:
+        for path in self.files:
+            document = self.read(path)
+            if document is None:
+                continue
+            rows = list(self.rows(document, path))
+            if self.args.command == "targets":
+                _print_targets(list(_target_rows(rows)))
+            else:
+                print(f"\n== {doc_id(path, self.root)}")
+                _print_table(rows)
+
+    def write_all(self, store: JobStore, fmt: str) -> None:
+        show = not self.args.quiet and len(self.files) > 1
+        for path in _progress(self.files, show, "tagging"):
+            if path.is_file() and store.has(path):
+                self.resumed += 1
+                self.docs += 1
+                with open(store.part(path), encoding="utf-8") as f:
+                    self.kinds.update(json.loads(line)["kind"] for line in f)
+                continue
+            document = self.read(path)
+            if document is not None:
+                store.write(path, self.rows(document, path))
+                _trim_heap()
+        self.assemble(store, fmt)
+
+    def assemble(self, store: JobStore, fmt: str) -> None:
+        out = Path(self.args.output)
+        tmp = out.with_name(out.name + ".tmp")
+        writer = open_writer(tmp, columns=_columns(self.args.command, fmt), fmt=fmt)
+        try:
+            for path in self.files:
+                if not path.is_file() or not store.has(path):
+                    continue
+                with open(store.part(path), encoding="utf-8") as f:
+                    if fmt == ".jsonl" and self.args.command == "tag":  # parts hold the output's own lines
+                        writer.f.writelines(f)
+                        continue
+                    batch = []
+                    for line in f:
+                        batch.append(json.loads(line))
+                        if len(batch) >= ASSEMBLY_ROWS:
+                            writer.write(_convert(batch, fmt, self.args.command))
+                            batch = []
+                    writer.write(_convert(batch, fmt, self.args.command))
+            writer.close()
+            os.replace(tmp, out)
+        except BaseException:
+            writer.close()
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def summary(self, load_s: float, elapsed: float) -> str:
+        s = (f"{self.docs} document(s) read, {self.kinds['sentence']} sentences tagged, {self.kinds['heading']} "
+             f"headings, {len(self.failed)} file(s) failed; model load {load_s:.1f}s, total {elapsed:.1f}s")
+        if self.resumed:
+            s += f"; {self.resumed} document(s) taken from an earlier interrupted run of the same settings"
+        if self.args.output:
+            s += f"; wrote {self.args.output}"
+        return s
+
+
+def run(args) -> int:
+    from .models import fingerprint, resolve
+    from .tagger import Tagger
+
+    fmt = None
+    if args.output:
+        try:
+            fmt = format_of(args.output)
+            check_output_path(Path(args.output))
+        except (ValueError, JobError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    files = find_files(args.paths)
+    if not files:
+        print("error: no input files found (looked for " + ", ".join(SUFFIXES) + "; a folder's README is skipped)",
+              file=sys.stderr)
+        return 2
+    root = doc_root(args.paths)
+    t0 = time.time()
+    try:
+        tagger = Tagger.load(args.model, quantize=args.quantize, backend=args.backend, batch_size=args.batch_size)
+        model_dir = resolve(args.model)
+    except ModelError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    load_s = time.time() - t0
+    job = Run(args, tagger, files, root)
+    if not args.output:
+        job.print_all()
+    else:
+        stamp = {"xhnlp": __version__, "command": args.command, "model": str(args.model or "default"),
+                 "model_fingerprint": fingerprint(model_dir), "quantize": bool(args.quantize),
+                 "backend": getattr(tagger.model, "backend", None), "batch_size": args.batch_size,
+                 "doc_ids": "relative to root", "root": str(root), "format": fmt}
+        try:
+            with JobStore(Path(args.output), stamp) as store:
+                if store.stale:
+                    print(f"note: {store.dir} was made with other settings (model, version or options); "
+                          "starting afresh", file=sys.stderr)
+                job.write_all(store, fmt)
+                if not job.failed:
+                    store.remove()
+        except JobError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:
+            kept = len(list(Path(str(args.output) + ".parts").glob("*.jsonl")))
+            print(f"error: cannot write {e.filename or args.output}: {e.strerror or e}; {args.output} was not "
+                  f"written; {kept} finished document(s) kept in {args.output}.parts, run the same command "
+                  "again to resume", file=sys.stderr)
+            return 1
+    print(job.summary(load_s, time.time() - t0), file=sys.stderr)
+    for reason in job.failed:
+        print(f"  failed: {reason}", file=sys.stderr)
+    return 1 if job.failed else 0
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
 
 
 def main(argv=None) -> int:
@@ -218,10 +283,11 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="command", required=True)
     for name, help_ in (("tag", "tag every heading and sentence"), ("targets", "list the quantified targets")):
         p = sub.add_parser(name, help=help_)
-        p.add_argument("paths", nargs="+", help="report files (.txt, .docx, .html) or directories (recursive)")
+        p.add_argument("paths", nargs="+", help=f"report files or directories (searched recursively for "
+                       f"{', '.join(SUFFIXES)}; README files skipped); a file given by name is read whatever its suffix")
         p.add_argument("-o", "--output", help=f"output file ({', '.join(FORMATS)}); without it, print a table")
         p.add_argument("--model", help="shipped model name (bert, baseline) or a model directory; default: bert")
-        p.add_argument("--batch-size", type=int, default=256)
+        p.add_argument("--batch-size", type=positive_int, default=256, help="pieces per model call (default 256)")
         p.add_argument("--quantize", action="store_true",
                        help="int8 dynamic quantisation of a BERT model (CPU): faster, labels nearly the same")
         p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto",

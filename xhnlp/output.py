@@ -86,13 +86,20 @@ class ParquetWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.table({c: pa.array([], pa.string()) for c in (self.columns or ["doc"])}), self.path)
+            pq.write_table(pa.table({c: pa.array([], _null_type(c)) for c in (self.columns or ["doc"])}), self.path)
 
 
 def _null_type(name: str):
+    """The Arrow type of a column that has no value to infer it from (all None, or no rows)."""
     import pyarrow as pa
 
-    return pa.float64() if name.endswith("_score") or name.startswith("p_") else pa.string()
+    if name.endswith("_score") or name.startswith("p_") or name in ("value", "value_max"):
+        return pa.float64()
+    if name in ("index", "start", "end", "n_targets"):
+        return pa.int64()
+    if name == "approx":
+        return pa.bool_()
+    return pa.string()
 
 
 def open_writer(path, columns=None, fmt: str | None = None):

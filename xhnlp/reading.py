@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .segment import has_chinese
 
-SUFFIXES = (".txt", ".text", ".md", ".docx", ".html", ".htm")
+SUFFIXES = (".txt", ".text", ".docx", ".html", ".htm")  # what a directory is searched for
 MAX_BYTES = 1 << 30  # refuse files over 1 GiB rather than exhaust memory
 
 
@@ -130,11 +130,13 @@ def read_file(path: str | os.PathLike) -> Document:
 
 
 def find_files(paths) -> list[Path]:
-    """Expand files and directories (recursively, report suffixes only), sorted, without duplicates."""
+    """Expand files and directories (recursively, report suffixes only, README files skipped), sorted,
+    without duplicates."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                                and not f.name.lower().startswith("readme")))
         else:
             found.append(p)  # given explicitly: read it whatever its suffix, errors reported per file
     seen: set[Path] = set()

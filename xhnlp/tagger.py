@@ -57,23 +57,36 @@ class TaggedDocument(list):
         return [p.to_dict() for p in self]
 
     def to_dataframe(self):
-        """A pandas DataFrame, one row per piece; ``section`` joined with `` > ``, probabilities as columns."""
+        """A pandas DataFrame, one row per piece, columns :data:`TABLE_COLUMNS` (also when empty)."""
         import pandas as pd
 
-        return pd.DataFrame([flat_row(p) for p in self])
+        return pd.DataFrame([flat_row(p) for p in self], columns=list(TABLE_COLUMNS))
 
     @property
     def sentences(self) -> list[TaggedPiece]:
         return [p for p in self if p.kind == "sentence"]
 
 
+TABLE_COLUMNS: tuple[str, ...] = (
+    "doc", "index", "kind", "section", "text", "start", "end", "area", "area_score", "type", "type_score",
+    "strength", "n_targets", "targets",
+    *(f"p_{head}_{code}" for head, codes in HEADS.items() for code in codes))
+"""The columns of every table output (CSV, Parquet, DataFrame), in order; JSONL rows are
+:meth:`TaggedPiece.to_dict` (nested targets and probabilities)."""
+
+
 def flat_row(row: "TaggedPiece | dict", probabilities: bool = True) -> dict:
     """A flat dict of a piece for tables (CSV, Parquet, DataFrame): section joined with `` > ``,
-    targets as a count and a ``indicator|comparator|value|unit; …`` string, probabilities as columns."""
+    targets as a count and a ``indicator|comparator|value|unit; …`` string, probabilities as columns.
+
+    In tables ``text`` is the piece without the line break/whitespace after it and ``end`` moves
+    with it (``source[start:end] == text`` still holds), so that a CSV record is one line."""
     d = row.to_dict() if isinstance(row, TaggedPiece) else row
     flat = {k: d[k] for k in ("doc", "index", "kind")}
     flat["section"] = " > ".join(d["section"])
-    flat.update({k: d[k] for k in ("text", "start", "end", "area", "area_score", "type", "type_score", "strength")})
+    text = d["text"].rstrip()
+    flat.update(text=text, start=d["start"], end=d["start"] + len(text))
+    flat.update({k: d[k] for k in ("area", "area_score", "type", "type_score", "strength")})
     flat["n_targets"] = len(d["targets"])
     flat["targets"] = "; ".join(f"{t['indicator']}|{t['comparator']}|{t['value_text']}|{t['unit']}" for t in d["targets"])
     if probabilities:
@@ -84,47 +97,107 @@ def flat_row(row: "TaggedPiece | dict", probabilities: bool = True) -> dict:
     return flat
 
 
+def has_words(text: str) -> bool:
+    """Whether a piece has anything to label: a letter, digit or CJK character (not only punctuation/space)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def _check_text(text, what: str = "tag") -> str:
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (bytes, bytearray)):
+        raise TypeError(f"{what}() takes the report as a str, not bytes: decode it first "
+                        "(xhnlp.reading.decode(data) detects UTF-8/GB18030/UTF-16) or use xhnlp.reading.read_file(path)")
+    raise TypeError(f"{what}() takes the report text as a str, not {type(text).__name__}")
+
+
+def _check_sentences(sentences, what: str) -> list[str]:
+    if isinstance(sentences, (str, bytes, bytearray)):
+        raise TypeError(f"{what}() takes a list of sentences, not one {type(sentences).__name__}: "
+                        f"pass [sentence] (or use tag(text) to segment a whole report)")
+    try:
+        items = list(sentences)
+    except TypeError:
+        raise TypeError(f"{what}() takes a list of sentences (str), not {type(sentences).__name__}") from None
+    for i, s in enumerate(items):
+        if not isinstance(s, str):
+            raise TypeError(f"{what}(): sentence {i} is a {type(s).__name__}, not a str")
+    return items
+
+
 class Tagger:
     """Tags headings and sentences of Chinese government work reports with policy area and commitment type.
 
     >>> tagger = Tagger.load()                # the shipped default model
     >>> doc = tagger.tag(open("report.txt").read())
     >>> doc.to_dataframe()
+
+    Pieces without a letter, digit or CJK character (empty or punctuation-only "sentences") get no
+    labels: ``area``/``type`` and their scores are None, as for headings; ``predict_proba`` gives them
+    rows of NaN and ``predict`` None.
     """
 
     def __init__(self, model, batch_size: int = 256):
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
         self.model = model
         self.batch_size = batch_size
         self.heads = model.heads
+        self.smoothing = {h: float(w) for h, w in (getattr(model, "smoothing", None) or {}).items() if w}
 
     @classmethod
-    def load(cls, model: str | None = None, quantize: bool = False, backend: str = "auto", **kwargs) -> "Tagger":
+    def load(cls, model: str | None = None, quantize: bool = False, backend: str = "auto", device: str | None = None,
+             threads: int | None = None, batch_size: int = 256) -> "Tagger":
         """``model``: None (the shipped default), a shipped name (``bert``, ``baseline``) or a model directory.
 
         ``quantize``: int8 dynamic quantisation of a BERT model's Linear layers (CPU, PyTorch).
         ``backend``: a BERT's inference engine — ``"auto"`` (ONNX Runtime on the CPU when installed,
         else PyTorch), ``"onnx"`` or ``"torch"``; ``eval/bench.py`` measures speed and label agreement
-        of each. The baseline ignores both. ``kwargs`` go to the Tagger (``batch_size``)."""
-        return cls(models.load(model, quantize=quantize, backend=backend), **kwargs)
+        of each. ``device``: ``"cpu"`` (default), ``"cuda"`` or ``"auto"``; ``threads``: CPU threads
+        for the encoder. The baseline has nothing to quantise or place and ignores these.
+        ``batch_size``: pieces per model call (results do not depend on it)."""
+        return cls(models.load(model, quantize=quantize, backend=backend, device=device, threads=threads),
+                   batch_size=batch_size)
 
     # --- scikit-learn style -------------------------------------------------------------------
     def predict_proba(self, sentences: list[str], sections=None) -> dict[str, np.ndarray]:
-        """{'area': (n, 8), 'type': (n, 6)} class probabilities, columns in ``tagger.heads`` order."""
-        return self.model.predict_proba(list(sentences), sections)
+        """{'area': (n, 8), 'type': (n, 6)} class probabilities, columns in ``tagger.heads`` order
+        (rows of NaN for sentences with nothing to label)."""
+        sentences = _check_sentences(sentences, "predict_proba")
+        if sections is not None:
+            sections = [tuple(s) for s in _check_sections(sections, len(sentences))]
+        keep = [i for i, s in enumerate(sentences) if has_words(s)]
+        out = {h: np.full((len(sentences), len(c)), np.nan, dtype=np.float32) for h, c in self.heads.items()}
+        if keep:
+            probs = self._raw_proba([sentences[i] for i in keep], None if sections is None else [sections[i] for i in keep])
+            if self.smoothing and sections is not None:
+                probs = _smooth(probs, [sections[i] for i in keep], self.smoothing)
+            for h in out:
+                out[h][keep] = probs[h]
+        return out
 
-    def predict(self, sentences: list[str], sections=None) -> dict[str, list[str]]:
-        """{'area': [...], 'type': [...]} label codes, one per sentence."""
+    def predict(self, sentences: list[str], sections=None) -> dict[str, list[str | None]]:
+        """{'area': [...], 'type': [...]} label codes, one per sentence (None: nothing to label)."""
         probs = self.predict_proba(sentences, sections)
-        return {h: [self.heads[h][i] for i in p.argmax(axis=1)] for h, p in probs.items()}
+        return {h: [None if np.isnan(row).any() else self.heads[h][int(row.argmax())] for row in p]
+                for h, p in probs.items()}
+
+    def _raw_proba(self, texts, sections):
+        """The model's probabilities before any section smoothing (which the pipeline does per document)."""
+        if self.smoothing:
+            return self.model.predict_proba(texts, sections, smooth=False)
+        return self.model.predict_proba(texts, sections)
 
     # --- rich results ---------------------------------------------------------------------------
-    def _label(self, pieces: list[Piece], doc: str | None, first_index: int) -> list[TaggedPiece]:
-        sent = [p for p in pieces if p.kind == "sentence"]
-        probs = self.model.predict_proba([p.text for p in sent], [p.section for p in sent]) if sent else {}
+    def _pieces(self, pieces: list[Piece], doc: str | None, first_index: int, probs=None) -> list[TaggedPiece]:
+        """TaggedPieces of a batch; ``probs`` (rows for the batch's labelled sentences) or the model's."""
+        labelled = [p for p in pieces if p.kind == "sentence" and has_words(p.text)]
+        if probs is None:
+            probs = self._raw_proba([p.text for p in labelled], [p.section for p in labelled]) if labelled else {}
         out, k = [], 0
         for i, p in enumerate(pieces):
             t = TaggedPiece(doc, first_index + i, p.kind, p.text, p.start, p.end, p.section)
-            if p.kind == "sentence":
+            if p.kind == "sentence" and has_words(p.text):
                 for head in ("area", "type"):
                     row = probs[head][k]
                     best = int(row.argmax())
@@ -137,25 +210,74 @@ class Tagger:
             out.append(t)
         return out
 
-    def iter_tag(self, text: str, doc: str | None = None, batch_size: int | None = None) -> Iterator[TaggedPiece]:
-        """Tag a document lazily, ``batch_size`` pieces at a time: memory stays bounded on huge inputs."""
+    def _batches(self, text: str, batch_size: int):
         pieces = iter_pieces(text)
-        index = 0
-        while batch := list(islice(pieces, batch_size or self.batch_size)):
-            yield from self._label(batch, doc, index)
+        while batch := list(islice(pieces, batch_size)):
+            yield batch
+
+    def iter_tag(self, text: str, doc: str | None = None, batch_size: int | None = None) -> Iterator[TaggedPiece]:
+        """Tag a document lazily, ``batch_size`` pieces at a time: memory stays bounded on huge inputs.
+
+        With a model that smooths by section, the document is read twice: once for the probabilities of
+        every sentence (a few floats each), then for the rows, so that a section's mean never depends on
+        where a batch ends."""
+        text = _check_text(text, "iter_tag")
+        size = batch_size or self.batch_size
+        if not isinstance(size, int) or size < 1:
+            raise ValueError(f"batch_size must be a positive integer, not {size!r}")
+        if not self.smoothing:
+            index = 0
+            for batch in self._batches(text, size):
+                yield from self._pieces(batch, doc, index)
+                index += len(batch)
+            return
+        chunks, sections = [], []
+        for batch in self._batches(text, size):
+            labelled = [p for p in batch if p.kind == "sentence" and has_words(p.text)]
+            if labelled:
+                chunks.append(self._raw_proba([p.text for p in labelled], [p.section for p in labelled]))
+                sections += [p.section for p in labelled]
+        probs = _smooth({h: np.concatenate([c[h] for c in chunks]) for h in self.heads}, sections,
+                        self.smoothing) if chunks else {}
+        index = k = 0
+        for batch in self._batches(text, size):
+            n = sum(1 for p in batch if p.kind == "sentence" and has_words(p.text))
+            yield from self._pieces(batch, doc, index, {h: p[k:k + n] for h, p in probs.items()})
             index += len(batch)
+            k += n
 
     def tag(self, text: str, doc: str | None = None) -> TaggedDocument:
         """Segment ``text`` into headings and sentences and tag every sentence."""
-        return TaggedDocument(self.iter_tag(text, doc))
+        return TaggedDocument(self.iter_tag(_check_text(text), doc))
 
-    def tag_sentences(self, sentences: Iterable[str], doc: str | None = None) -> TaggedDocument:
-        """Tag sentences as given (no segmentation); offsets index the sentences joined without separator."""
+    def pipe(self, texts: Iterable, batch_size: int | None = None) -> Iterator[TaggedDocument]:
+        """Tag a stream of documents (spaCy's ``nlp.pipe``): each item a text or a ``(text, doc_id)``
+        pair; yields one :class:`TaggedDocument` per input, in order."""
+        for item in texts:
+            text, doc = item if isinstance(item, tuple) else (item, None)
+            yield TaggedDocument(self.iter_tag(_check_text(text, "pipe"), doc, batch_size))
+
+    def tag_sentences(self, sentences: Iterable[str], doc: str | None = None, sections=None) -> TaggedDocument:
+        """Tag sentences as given (no segmentation); offsets index the sentences joined without separator.
+        ``sections``: optional heading path of each sentence (context for models that use it)."""
+        sentences = _check_sentences(sentences, "tag_sentences")
+        sections = [()] * len(sentences) if sections is None else [tuple(s) for s in _check_sections(sections, len(sentences))]
         pieces, pos = [], 0
-        for s in sentences:
-            pieces.append(Piece("sentence", s, pos, pos + len(s)))
+        for s, sec in zip(sentences, sections):
+            pieces.append(Piece("sentence", s, pos, pos + len(s), sec))
             pos += len(s)
-        out = TaggedDocument()
-        for i in range(0, len(pieces), self.batch_size):
-            out.extend(self._label(pieces[i:i + self.batch_size], doc, i))
-        return out
+        labelled = [p for p in pieces if has_words(p.text)]
+        probs = self.predict_proba([p.text for p in labelled], [p.section for p in labelled]) if labelled else None
+        return TaggedDocument(self._pieces(pieces, doc, 0, probs))
+
+
+def _check_sections(sections, n: int) -> list:
+    if isinstance(sections, (str, bytes)) or len(sections) != n:
+        raise ValueError(f"sections must be a list of {n} heading paths (one tuple of str per sentence)")
+    return list(sections)
+
+
+def _smooth(probs: dict[str, np.ndarray], sections, weights: dict[str, float]) -> dict[str, np.ndarray]:
+    from .models.bert import smooth_by_section
+
+    return {h: smooth_by_section(p, sections, weights.get(h, 0.0)) for h, p in probs.items()}

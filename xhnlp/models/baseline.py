@@ -19,7 +19,7 @@ from .. import __version__
 from ..labels import HEADS
 from ..segment import normalize
 from ..targets import extract_targets
-from . import read_config
+from . import check_head_sizes, read_config
 
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _jieba = None
@@ -150,6 +150,7 @@ class BaselineModel:
     def from_pretrained(cls, path) -> "BaselineModel":
         path = Path(path)
         config = read_config(path, ("vocab.json", "model.safetensors"))
+        check_head_sizes(path, config["labels"], {h: f"{h}.coef" for h in config["labels"]})
         self = cls(C=config["C"], ngram_max=config["ngram_max"], context=config.get("context", "none"),
                    structural=config.get("structural", False), words=config.get("words", True),
                    min_df=config.get("min_df", 1))

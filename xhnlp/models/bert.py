@@ -32,7 +32,7 @@ from transformers import AutoTokenizer, BertConfig, BertModel, BertPreTrainedMod
 from transformers.utils import logging as hf_logging
 
 from ..labels import AREA_CODES, TYPE_CODES
-from . import ModelError, read_config
+from . import ModelError, check_head_sizes, read_config
 from ..segment import normalize
 from .baseline import BaselineModel
 
@@ -300,8 +300,10 @@ class BertTagger:
         out = self.model(input_ids, attention_mask, token_type_ids)
         return {f"{h}_logits": out[f"{h}_logits"].float().cpu().numpy() for h in self.heads}
 
-    def predict_proba(self, texts, sections=None) -> dict[str, np.ndarray]:
-        """{'area': (n, 8), 'type': (n, 6)} probabilities (BERT, mixed with the lexical model if present)."""
+    def predict_proba(self, texts, sections=None, smooth: bool = True) -> dict[str, np.ndarray]:
+        """{'area': (n, 8), 'type': (n, 6)} probabilities (BERT, mixed with the lexical model if present),
+        then smoothed by section over the texts of this call unless ``smooth=False`` (the pipeline
+        smooths over a whole document itself)."""
         if len(texts) == 0:
             return {h: np.zeros((0, len(v)), dtype=np.float32) for h, v in self.heads.items()}
         fuse = self.lexical is not None and any(self.fusion.values())
@@ -311,7 +313,8 @@ class BertTagger:
         if lexical is not None:
             lex = lexical.result()
             probs = {h: (1 - self.fusion[h]) * p + self.fusion[h] * lex[h] for h, p in probs.items()}
-        probs = {h: smooth_by_section(p, sections, self.smoothing.get(h, 0.0)) for h, p in probs.items()}
+        if smooth:
+            probs = {h: smooth_by_section(p, sections, self.smoothing.get(h, 0.0)) for h, p in probs.items()}
         return {h: p.astype(np.float32) for h, p in probs.items()}
 
     def predict(self, texts, sections=None) -> dict[str, list[str]]:
@@ -361,6 +364,8 @@ class BertTagger:
         for key in ("area_labels", "type_labels"):
             if key not in config:
                 raise ModelError(f"{path / 'config.json'} has no {key}: not an xhnlp BERT tagger")
+        check_head_sizes(path, {"area": config["area_labels"], "type": config["type_labels"]},
+                         {"area": "area_head.weight", "type": "type_head.weight"})
         model = BertForPolicyTagging.from_pretrained(path, use_safetensors=True)
         tokenizer = AutoTokenizer.from_pretrained(path)
         lexical = BaselineModel.from_pretrained(path / "lexical") if (path / "lexical").is_dir() else None
