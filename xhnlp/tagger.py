@@ -9,6 +9,7 @@ import numpy as np
 
 from . import models
 from .labels import HEADS
+from .parts import PARTS, iter_parts
 from .segment import Piece, iter_pieces
 from .targets import Target, extract_targets, strength
 
@@ -28,6 +29,7 @@ class TaggedPiece:
     start: int
     end: int
     section: tuple[str, ...] = ()
+    part: str | None = None  # review | plan | government | other (xhnlp.parts)
     area: str | None = None
     area_score: float | None = None
     type: str | None = None
@@ -68,7 +70,7 @@ class TaggedDocument(list):
 
 
 TABLE_COLUMNS: tuple[str, ...] = (
-    "doc", "index", "kind", "section", "text", "start", "end", "area", "area_score", "type", "type_score",
+    "doc", "index", "kind", "section", "part", "text", "start", "end", "area", "area_score", "type", "type_score",
     "strength", "n_targets", "targets",
     *(f"p_{head}_{code}" for head, codes in HEADS.items() for code in codes))
 """The columns of every table output (CSV, Parquet, DataFrame), in order; JSONL rows are
@@ -84,6 +86,7 @@ def flat_row(row: "TaggedPiece | dict", probabilities: bool = True) -> dict:
     d = row.to_dict() if isinstance(row, TaggedPiece) else row
     flat = {k: d[k] for k in ("doc", "index", "kind")}
     flat["section"] = " > ".join(d["section"])
+    flat["part"] = d.get("part")
     text = d["text"].rstrip()
     flat.update(text=text, start=d["start"], end=d["start"] + len(text))
     flat.update({k: d[k] for k in ("area", "area_score", "type", "type_score", "strength")})
@@ -160,43 +163,48 @@ class Tagger:
                    batch_size=batch_size)
 
     # --- scikit-learn style -------------------------------------------------------------------
-    def predict_proba(self, sentences: list[str], sections=None) -> dict[str, np.ndarray]:
+    def predict_proba(self, sentences: list[str], sections=None, parts=None) -> dict[str, np.ndarray]:
         """{'area': (n, 8), 'type': (n, 6)} class probabilities, columns in ``tagger.heads`` order
-        (rows of NaN for sentences with nothing to label)."""
+        (rows of NaN for sentences with nothing to label). ``sections``: the heading path of each
+        sentence; ``parts``: its report part (``review``, ``plan``, ``government``, ``other``)."""
         sentences = _check_sentences(sentences, "predict_proba")
         if sections is not None:
             sections = [tuple(s) for s in _check_sections(sections, len(sentences))]
+        if parts is not None:
+            parts = _check_parts(parts, len(sentences))
         keep = [i for i, s in enumerate(sentences) if has_words(s)]
         out = {h: np.full((len(sentences), len(c)), np.nan, dtype=np.float32) for h, c in self.heads.items()}
         if keep:
-            probs = self._raw_proba([sentences[i] for i in keep], None if sections is None else [sections[i] for i in keep])
+            probs = self._raw_proba([sentences[i] for i in keep], None if sections is None else [sections[i] for i in keep],
+                                    None if parts is None else [parts[i] for i in keep])
             if self.smoothing and sections is not None:
                 probs = _smooth(probs, [sections[i] for i in keep], self.smoothing)
             for h in out:
                 out[h][keep] = probs[h]
         return out
 
-    def predict(self, sentences: list[str], sections=None) -> dict[str, list[str | None]]:
+    def predict(self, sentences: list[str], sections=None, parts=None) -> dict[str, list[str | None]]:
         """{'area': [...], 'type': [...]} label codes, one per sentence (None: nothing to label)."""
-        probs = self.predict_proba(sentences, sections)
+        probs = self.predict_proba(sentences, sections, parts)
         return {h: [None if np.isnan(row).any() else self.heads[h][int(row.argmax())] for row in p]
                 for h, p in probs.items()}
 
-    def _raw_proba(self, texts, sections):
+    def _raw_proba(self, texts, sections, parts=None):
         """The model's probabilities before any section smoothing (which the pipeline does per document)."""
+        extra = {"parts": parts} if getattr(self.model, "uses_parts", False) else {}
         if self.smoothing:
-            return self.model.predict_proba(texts, sections, smooth=False)
-        return self.model.predict_proba(texts, sections)
+            extra["smooth"] = False
+        return self.model.predict_proba(texts, sections, **extra)
 
     # --- rich results ---------------------------------------------------------------------------
-    def _pieces(self, pieces: list[Piece], doc: str | None, first_index: int, probs=None) -> list[TaggedPiece]:
+    def _pieces(self, pieces: list[Piece], parts: list[str | None], doc: str | None, first_index: int,
+                probs=None) -> list[TaggedPiece]:
         """TaggedPieces of a batch; ``probs`` (rows for the batch's labelled sentences) or the model's."""
-        labelled = [p for p in pieces if p.kind == "sentence" and has_words(p.text)]
         if probs is None:
-            probs = self._raw_proba([p.text for p in labelled], [p.section for p in labelled]) if labelled else {}
+            probs = self._batch_proba(pieces, parts)
         out, k = [], 0
-        for i, p in enumerate(pieces):
-            t = TaggedPiece(doc, first_index + i, p.kind, p.text, p.start, p.end, p.section)
+        for i, (p, part) in enumerate(zip(pieces, parts)):
+            t = TaggedPiece(doc, first_index + i, p.kind, p.text, p.start, p.end, p.section, part)
             if p.kind == "sentence" and has_words(p.text):
                 for head in ("area", "type"):
                     row = probs[head][k]
@@ -210,10 +218,20 @@ class Tagger:
             out.append(t)
         return out
 
-    def _batches(self, text: str, batch_size: int):
-        pieces = iter_pieces(text)
+    def _batch_proba(self, pieces, parts):
+        idx = [i for i, p in enumerate(pieces) if p.kind == "sentence" and has_words(p.text)]
+        if not idx:
+            return {}
+        return self._raw_proba([pieces[i].text for i in idx], [pieces[i].section for i in idx],
+                               [parts[i] for i in idx])
+
+    @staticmethod
+    def _batches(text: str, batch_size: int):
+        """(pieces, parts) of ``text``, ``batch_size`` pieces at a time (parts: :func:`xhnlp.parts.iter_parts`)."""
+        n = sum(1 for p in iter_pieces(text) if p.kind == "sentence")
+        pieces, parts = iter_pieces(text), iter_parts(iter_pieces(text), n)
         while batch := list(islice(pieces, batch_size)):
-            yield batch
+            yield batch, list(islice(parts, len(batch)))
 
     def iter_tag(self, text: str, doc: str | None = None, batch_size: int | None = None) -> Iterator[TaggedPiece]:
         """Tag a document lazily, ``batch_size`` pieces at a time: memory stays bounded on huge inputs.
@@ -227,22 +245,22 @@ class Tagger:
             raise ValueError(f"batch_size must be a positive integer, not {size!r}")
         if not self.smoothing:
             index = 0
-            for batch in self._batches(text, size):
-                yield from self._pieces(batch, doc, index)
+            for batch, parts in self._batches(text, size):
+                yield from self._pieces(batch, parts, doc, index)
                 index += len(batch)
             return
         chunks, sections = [], []
-        for batch in self._batches(text, size):
-            labelled = [p for p in batch if p.kind == "sentence" and has_words(p.text)]
-            if labelled:
-                chunks.append(self._raw_proba([p.text for p in labelled], [p.section for p in labelled]))
-                sections += [p.section for p in labelled]
+        for batch, parts in self._batches(text, size):
+            chunk = self._batch_proba(batch, parts)
+            if chunk:
+                chunks.append(chunk)
+                sections += [p.section for p in batch if p.kind == "sentence" and has_words(p.text)]
         probs = _smooth({h: np.concatenate([c[h] for c in chunks]) for h in self.heads}, sections,
                         self.smoothing) if chunks else {}
         index = k = 0
-        for batch in self._batches(text, size):
+        for batch, parts in self._batches(text, size):
             n = sum(1 for p in batch if p.kind == "sentence" and has_words(p.text))
-            yield from self._pieces(batch, doc, index, {h: p[k:k + n] for h, p in probs.items()})
+            yield from self._pieces(batch, parts, doc, index, {h: p[k:k + n] for h, p in probs.items()})
             index += len(batch)
             k += n
 
@@ -257,18 +275,29 @@ class Tagger:
             text, doc = item if isinstance(item, tuple) else (item, None)
             yield TaggedDocument(self.iter_tag(_check_text(text, "pipe"), doc, batch_size))
 
-    def tag_sentences(self, sentences: Iterable[str], doc: str | None = None, sections=None) -> TaggedDocument:
+    def tag_sentences(self, sentences: Iterable[str], doc: str | None = None, sections=None,
+                      parts=None) -> TaggedDocument:
         """Tag sentences as given (no segmentation); offsets index the sentences joined without separator.
-        ``sections``: optional heading path of each sentence (context for models that use it)."""
+        ``sections``/``parts``: optional heading path and report part of each sentence (context for
+        models that use them)."""
         sentences = _check_sentences(sentences, "tag_sentences")
-        sections = [()] * len(sentences) if sections is None else [tuple(s) for s in _check_sections(sections, len(sentences))]
+        n = len(sentences)
+        sections = [()] * n if sections is None else [tuple(s) for s in _check_sections(sections, n)]
+        parts = [None] * n if parts is None else _check_parts(parts, n)
         pieces, pos = [], 0
         for s, sec in zip(sentences, sections):
             pieces.append(Piece("sentence", s, pos, pos + len(s), sec))
             pos += len(s)
-        labelled = [p for p in pieces if has_words(p.text)]
-        probs = self.predict_proba([p.text for p in labelled], [p.section for p in labelled]) if labelled else None
-        return TaggedDocument(self._pieces(pieces, doc, 0, probs))
+        keep = [i for i, p in enumerate(pieces) if has_words(p.text)]
+        probs = self.predict_proba([pieces[i].text for i in keep], [pieces[i].section for i in keep],
+                                   [parts[i] for i in keep]) if keep else {}
+        return TaggedDocument(self._pieces(pieces, parts, doc, 0, probs))
+
+
+def _check_parts(parts, n: int) -> list:
+    if isinstance(parts, str) or len(parts) != n or any(p is not None and p not in PARTS for p in parts):
+        raise ValueError(f"parts must be a list of {n} report parts, each one of {', '.join(PARTS)} or None")
+    return list(parts)
 
 
 def _check_sections(sections, n: int) -> list:

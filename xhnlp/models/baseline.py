@@ -58,12 +58,15 @@ def _heading_features(head: str, words: bool) -> tuple[str, ...]:
     return tuple("h:" + head[i:i + n] for n in (1, 2) for i in range(len(head) - n + 1))
 
 
-def model_input(text: str, section=(), context: str = "none") -> str:
-    """The text a model reads: the normalised sentence, with the nearest heading in front if ``context='heading'``."""
+def model_input(text: str, section=(), context: str = "none", part: str | None = None) -> str:
+    """The text a model reads: the normalised sentence, with the nearest heading in front if
+    ``context='heading'``, and the report part (:mod:`xhnlp.parts`) before that when given:
+    ``"part\theading\nsentence"``."""
     sentence = normalize(text)
-    if context == "heading" and section:
-        return normalize(section[-1]) + "\n" + sentence
-    return sentence
+    head = normalize(section[-1]) if context == "heading" and section else ""
+    if part:
+        return f"{part}\t{head}\n{sentence}"
+    return f"{head}\n{sentence}" if head else sentence
 
 
 class BaselineModel:
@@ -72,30 +75,41 @@ class BaselineModel:
     model_type = "tfidf-logreg"
 
     def __init__(self, C: float = 4.0, ngram_max: int = 3, context: str = "none", structural: bool = False,
-                 words: bool = True, min_df: int = 1):
+                 words: bool = True, min_df: int = 1, parts: bool = False):
         """``words``: jieba word features (else characters only: faster, ~70 MB less memory, no jieba);
-        ``min_df``: keep features seen in at least this many training texts (smaller vocabulary)."""
+        ``min_df``: keep features seen in at least this many training texts (smaller vocabulary);
+        ``parts``: the report part (review / plan / government / other) as a feature."""
         self.C, self.ngram_max, self.context, self.structural = C, ngram_max, context, structural
-        self.words, self.min_df = words, min_df
+        self.words, self.min_df, self.parts = words, min_df, parts
         self.heads = HEADS
         self.vectorizer: TfidfVectorizer | None = None
         self.weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
+    @property
+    def uses_parts(self) -> bool:
+        """Whether predict_proba reads the ``parts`` argument (the model contract's optional input)."""
+        return self.parts
+
     def _analyzer(self, text: str) -> list[str]:
         head, _, sentence = text.rpartition("\n")
+        part, tab, rest = head.partition("\t")
+        head = rest if tab else head
         feats = analyze(sentence, self.ngram_max, self.words)
+        if tab:
+            feats.append("p:" + part)
         if self.structural:  # rule-based signals: a quantified target found by xhnlp.targets
             feats += [f"t:{t.comparator}" for t in extract_targets(sentence)] or ["t:none"]
         if head:
             feats += _heading_features(head, self.words)
         return feats
 
-    def _inputs(self, texts, sections):
+    def _inputs(self, texts, sections, parts=None):
         sections = sections if sections is not None else [()] * len(texts)
-        return [model_input(t, s, self.context) for t, s in zip(texts, sections)]
+        parts = parts if self.parts and parts is not None else [None] * len(texts)
+        return [model_input(t, s, self.context, p) for t, s, p in zip(texts, sections, parts)]
 
-    def fit(self, texts, areas, types, sections=None) -> "BaselineModel":
-        X_text = self._inputs(texts, sections)
+    def fit(self, texts, areas, types, sections=None, parts=None) -> "BaselineModel":
+        X_text = self._inputs(texts, sections, parts)
         self.vectorizer = TfidfVectorizer(analyzer=self._analyzer, sublinear_tf=True, min_df=self.min_df)
         X = self.vectorizer.fit_transform(X_text)
         for head, y in (("area", areas), ("type", types)):
@@ -112,13 +126,14 @@ class BaselineModel:
             self.weights[head] = (coef, bias)
         return self
 
-    def predict_proba(self, texts, sections=None) -> dict[str, np.ndarray]:
-        """{'area': (n, 8), 'type': (n, 6)} probabilities, columns in ``self.heads`` order."""
+    def predict_proba(self, texts, sections=None, parts=None) -> dict[str, np.ndarray]:
+        """{'area': (n, 8), 'type': (n, 6)} probabilities, columns in ``self.heads`` order; ``parts``: the
+        report part of each text (used by a model trained with ``parts=True``)."""
         if self.vectorizer is None:
             raise RuntimeError("model is not fitted")
         if len(texts) == 0:
             return {h: np.zeros((0, len(labels)), dtype=np.float32) for h, labels in self.heads.items()}
-        X = self.vectorizer.transform(self._inputs(texts, sections))
+        X = self.vectorizer.transform(self._inputs(texts, sections, parts))
         out = {}
         for head, (coef, bias) in self.weights.items():
             logits = np.asarray(X @ coef.T) + bias
@@ -127,8 +142,8 @@ class BaselineModel:
             out[head] = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
         return out
 
-    def predict(self, texts, sections=None) -> dict[str, list[str]]:
-        probs = self.predict_proba(texts, sections)
+    def predict(self, texts, sections=None, parts=None) -> dict[str, list[str]]:
+        probs = self.predict_proba(texts, sections, parts)
         return {h: [self.heads[h][i] for i in p.argmax(axis=1)] for h, p in probs.items()}
 
     def save_pretrained(self, path) -> None:
@@ -137,7 +152,7 @@ class BaselineModel:
         config = {"xhnlp_model_type": self.model_type, "xhnlp_version": __version__,
                   "labels": {h: list(v) for h, v in self.heads.items()},
                   "C": self.C, "ngram_max": self.ngram_max, "context": self.context, "structural": self.structural,
-                  "words": self.words, "min_df": self.min_df}
+                  "words": self.words, "min_df": self.min_df, "parts": self.parts}
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
         vocab = {k: int(v) for k, v in self.vectorizer.vocabulary_.items()}
         (path / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
@@ -153,7 +168,7 @@ class BaselineModel:
         check_head_sizes(path, config["labels"], {h: f"{h}.coef" for h in config["labels"]})
         self = cls(C=config["C"], ngram_max=config["ngram_max"], context=config.get("context", "none"),
                    structural=config.get("structural", False), words=config.get("words", True),
-                   min_df=config.get("min_df", 1))
+                   min_df=config.get("min_df", 1), parts=config.get("parts", False))
         self.heads = {h: tuple(v) for h, v in config["labels"].items()}
         vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
         tensors = load_file(str(path / "model.safetensors"))

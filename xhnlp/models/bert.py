@@ -210,6 +210,11 @@ class BertTagger:
         self.use_backend(backend)
 
     @property
+    def uses_parts(self) -> bool:
+        """Whether predict_proba reads the ``parts`` argument (its lexical part was trained with them)."""
+        return bool(self.lexical is not None and self.lexical.parts)
+
+    @property
     def backend(self) -> str:
         return "onnx" if self.onnx is not None else "torch"
 
@@ -300,7 +305,7 @@ class BertTagger:
         out = self.model(input_ids, attention_mask, token_type_ids)
         return {f"{h}_logits": out[f"{h}_logits"].float().cpu().numpy() for h in self.heads}
 
-    def predict_proba(self, texts, sections=None, smooth: bool = True) -> dict[str, np.ndarray]:
+    def predict_proba(self, texts, sections=None, smooth: bool = True, parts=None) -> dict[str, np.ndarray]:
         """{'area': (n, 8), 'type': (n, 6)} probabilities (BERT, mixed with the lexical model if present),
         then smoothed by section over the texts of this call unless ``smooth=False`` (the pipeline
         smooths over a whole document itself)."""
@@ -308,7 +313,7 @@ class BertTagger:
             return {h: np.zeros((0, len(v)), dtype=np.float32) for h, v in self.heads.items()}
         fuse = self.lexical is not None and any(self.fusion.values())
         with ThreadPoolExecutor(1) as pool:  # the lexical model (Python) runs beside torch's encoder
-            lexical = pool.submit(self.lexical.predict_proba, texts, sections) if fuse else None
+            lexical = pool.submit(self.lexical.predict_proba, texts, sections, parts) if fuse else None
             probs = {h: _softmax(x) for h, x in self.logits(texts, sections).items()}
         if lexical is not None:
             lex = lexical.result()
@@ -317,8 +322,8 @@ class BertTagger:
             probs = {h: smooth_by_section(p, sections, self.smoothing.get(h, 0.0)) for h, p in probs.items()}
         return {h: p.astype(np.float32) for h, p in probs.items()}
 
-    def predict(self, texts, sections=None) -> dict[str, list[str]]:
-        probs = self.predict_proba(texts, sections)
+    def predict(self, texts, sections=None, parts=None) -> dict[str, list[str]]:
+        probs = self.predict_proba(texts, sections, parts=parts)
         return {h: [self.heads[h][i] for i in p.argmax(axis=1)] for h, p in probs.items()}
 
     # --- persistence ----------------------------------------------------------------------------

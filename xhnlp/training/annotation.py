@@ -14,7 +14,9 @@ import math
 from pathlib import Path
 
 from ..data import read_jsonl, standoff_row, write_jsonl
+from ..labels import validate_area, validate_type
 from ..reading import read_file
+from ..parts import assign_parts
 from ..segment import segment
 
 MAX_BATCH = 350
@@ -23,13 +25,14 @@ MAX_BATCH = 350
 def sentence_rows(path: Path) -> tuple[str, list[dict]]:
     """(text, rows) of every sentence of a report: id, section, text, start, end."""
     text = read_file(path).text
+    pieces = segment(text)
     rows = []
-    for p in segment(text):
+    for p, part in zip(pieces, assign_parts(pieces)):
         if p.kind != "sentence" or not p.content:
             continue
         s = p.content_start
         rows.append({"id": f"{path.stem}:{s}", "section": list(p.section), "text": p.content,
-                     "start": s, "end": s + len(p.content)})
+                     "start": s, "end": s + len(p.content), "part": part})
     return text, rows
 
 
@@ -51,20 +54,112 @@ def make_batches(corpus: Path, out: Path, max_batch: int = MAX_BATCH) -> list[di
     return index
 
 
-def collect(corpus: Path, labels: list[Path], batch_of: dict[str, str] | None = None) -> list[dict]:
-    """Stand-off rows for label files ``{"id", "area", "type"}``; ids are checked against the corpus."""
-    docs: dict[str, tuple[str, dict[int, dict]]] = {}
-    out = []
-    for path in labels:
-        for lab in read_jsonl(path):
-            stem, start = lab["id"].rsplit(":", 1)
-            if stem not in docs:
-                text, rows = sentence_rows(corpus / f"{stem}.txt")
-                docs[stem] = (text, {r["start"]: r for r in rows})
-            text, rows = docs[stem]
-            r = rows[int(start)]
-            out.append(standoff_row(f"{stem}.txt", text, r["start"], r["end"], area=lab["area"], type=lab["type"]))
+LEVELS = {"gov": "national", "provincial": "provincial", "municipal": "municipal", "county": "county",
+          "district": "county", "xuhui": "county"}
+
+
+def level_of(doc_id: str) -> str:
+    """Administrative level from a corpus file name (``county_…``, ``district_…`` count as county level)."""
+    return LEVELS.get(doc_id.split("_", 1)[0], "other")
+
+
+def read_labels(labels_dir: Path) -> dict[str, dict[str, dict[str, tuple[str, str]]]]:
+    """``{annotator round: {batch: {id: (area, type)}}}`` from ``BATCH.<round>.jsonl`` files."""
+    out: dict = {}
+    for f in sorted(labels_dir.glob("*.jsonl")):
+        batch, who = f.name[:-len(".jsonl")].rsplit(".", 1)
+        rows = read_jsonl(f)
+        for r in rows:
+            validate_area(r["area"])
+            validate_type(r["type"])
+        out.setdefault(who, {})[batch] = {r["id"]: (r["area"], r["type"]) for r in rows}
     return out
+
+
+def previous_gold(data_dir: Path) -> dict[str, tuple[str, str]]:
+    """The gold of earlier rounds keyed by sentence id: corpus stand-off rows and the sample report."""
+    out = {}
+    for r in read_jsonl(data_dir / "corpus_gold.jsonl"):
+        out[f"{r['doc'][:-len('.txt')]}:{r['start']}"] = (r["area"], r["type"])
+    for r in read_jsonl(data_dir / "xuhui_2025.jsonl"):
+        out[f"xuhui_2025_main_tasks:{r['index']}"] = (r["area"], r["type"])
+    return out
+
+
+def kappa_table(pairs: list[tuple[str, str, tuple, tuple]]) -> dict:
+    """Cohen's kappa and accuracy per head, overall and per level and part, for (level, part, a, b) rows."""
+    from sklearn.metrics import cohen_kappa_score
+
+    def stats(rows):
+        out = {"n": len(rows)}
+        for h, name in enumerate(("area", "type")):
+            a = [r[2][h] for r in rows]
+            b = [r[3][h] for r in rows]
+            out[f"{name}_kappa"] = round(float(cohen_kappa_score(a, b)), 3) if len(set(a + b)) > 1 else 1.0
+            out[f"{name}_agree"] = round(sum(x == y for x, y in zip(a, b)) / max(1, len(rows)), 3)
+        return out
+
+    table = {"all": stats(pairs)}
+    for key, idx in (("level", 0), ("part", 1)):
+        for value in sorted({r[idx] for r in pairs}):
+            table[f"{key}={value}"] = stats([r for r in pairs if r[idx] == value])
+    return table
+
+
+def sample_rows(data_dir: Path) -> list[dict]:
+    """The sample report's gold rows in the batch form (ids ``xuhui_2025_main_tasks:<index>``)."""
+    return [{"id": f"xuhui_2025_main_tasks:{r['index']}", "section": r["section"], "text": r["text"],
+             "part": "plan"} for r in read_jsonl(data_dir / "xuhui_2025.jsonl")]
+
+
+def all_sentences(corpus: Path, data_dir: Path) -> dict[str, dict]:
+    rows = {}
+    for f in sorted(corpus.glob("*.txt")):
+        for r in sentence_rows(f)[1]:
+            rows[r["id"]] = r
+    for r in sample_rows(data_dir):
+        rows[r["id"]] = r
+    return rows
+
+
+def quality(corpus: Path, labels_dir: Path, data_dir: Path, adjudicate_dir: Path, seed: int = 0) -> dict:
+    """Agreement tables (first annotation against the second, and against the earlier gold) and the
+    adjudication batches for every sentence where any two labels differ."""
+    import random
+
+    sents = all_sentences(corpus, data_dir)
+    labels = read_labels(labels_dir)
+    first = {i: v for batch in labels.get("A", {}).values() for i, v in batch.items()}
+    second = {i: v for batch in labels.get("B", {}).values() for i, v in batch.items()}
+    old = previous_gold(data_dir)
+    if "xuhui_2025_main_tasks:1" in second:  # the sample's earlier gold is its first annotation
+        first.update({i: v for i, v in old.items() if i.startswith("xuhui_2025_main_tasks:")})
+
+    def pairs(other):
+        return [(level_of(i), sents[i]["part"], first[i], other[i]) for i in other if i in first]
+
+    report = {"first_vs_second": kappa_table(pairs(second)),
+              "first_vs_earlier_gold": kappa_table(pairs({i: v for i, v in old.items()
+                                                          if not i.startswith("xuhui")}))}
+    rng = random.Random(seed)
+    items = []
+    for i, a in first.items():
+        cands = [a] + [o[i] for o in (second, old) if i in o]
+        for h in (0, 1):
+            pass
+        if len(set(cands)) > 1:
+            areas = sorted({c[0] for c in cands})
+            types = sorted({c[1] for c in cands})
+            rng.shuffle(areas)
+            rng.shuffle(types)
+            r = sents[i]
+            items.append({"id": i, "section": r["section"], "text": r["text"], "area_candidates": areas,
+                          "type_candidates": types})
+    adjudicate_dir.mkdir(parents=True, exist_ok=True)
+    for k in range(0, len(items), 150):
+        write_jsonl(adjudicate_dir / f"adj_{k // 150 + 1:02d}.jsonl", items[k:k + 150])
+    report["to_adjudicate"] = len(items)
+    return report
 
 
 def main(argv=None) -> None:
@@ -74,7 +169,18 @@ def main(argv=None) -> None:
     b.add_argument("--corpus", type=Path, required=True)
     b.add_argument("-o", "--out", type=Path, required=True)
     b.add_argument("--max-batch", type=int, default=MAX_BATCH)
+    q = sub.add_parser("quality", help="agreement tables and adjudication batches")
+    q.add_argument("--corpus", type=Path, required=True)
+    q.add_argument("--labels", type=Path, required=True, help="folder of BATCH.A.jsonl / BATCH.B.jsonl files")
+    q.add_argument("--data", type=Path, default=Path("data"))
+    q.add_argument("--adjudicate", type=Path, required=True, help="where to write the adjudication batches")
+    q.add_argument("--report", type=Path, help="write the agreement tables here (JSON, no text)")
     args = ap.parse_args(argv)
+    if args.cmd == "quality":
+        report = quality(args.corpus, args.labels, args.data, args.adjudicate)
+        print(json.dumps(report, indent=1))
+        if args.report:
+            args.report.write_text(json.dumps(report, indent=1) + "\n")
     if args.cmd == "batches":
         index = make_batches(args.corpus, args.out, args.max_batch)
         print(f"{len(index)} batches, {sum(b['n'] for b in index)} sentences -> {args.out}")
