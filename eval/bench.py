@@ -42,13 +42,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
+import torch
 
-from xhnlp import Tagger, models  # noqa: E402
-from xhnlp.reading import ReadError, find_files, read_file  # noqa: E402
-from xhnlp.segment import iter_pieces, sentences as split_sentences  # noqa: E402
+from xhnlp import Tagger, models
+from xhnlp.reading import ReadError, find_files, read_file
+from xhnlp.segment import iter_pieces, sentences as split_sentences
 
 SAMPLE = ROOT / "examples" / "xuhui_2025_main_tasks.txt"
 SUMMARY = re.compile(r"(\d+) document\(s\) read, (\d+) sentences tagged.*model load ([\d.]+)s, total ([\d.]+)s")

@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from xhnlp.reading import find_files, read_file  # noqa: E402
-from xhnlp.segment import normalize, sentences  # noqa: E402
+from xhnlp.reading import find_files, read_file
+from xhnlp.segment import normalize, sentences
 
 MIN_CHARS = 16
 KEY = 16  # sentences are matched on their first KEY characters, then confirmed in full

@@ -2,7 +2,7 @@
 
     python eval/evaluate.py --corpus ../shared/corpus --systems baseline --folds loro
     python eval/evaluate.py --corpus ../shared/corpus --systems baseline,bert,bert-random,bert-heading,bert-fused \
-        --init xhnlp/models/encoder --folds 4
+        --init xhnlp/pretrained/encoder --folds 4
 
 Every document's sentences are predicted by a model that never saw that document (group k-fold,
 or ``loro`` = leave one report out). Scores pool all out-of-fold predictions. Writes
@@ -10,7 +10,7 @@ OUT/report.json, OUT/<system>_<head>_confusion.png and prints the tables.
 Systems: baseline, baseline-heading, baseline-heading-struct (+ target-extractor features), and
 each with +silver; bert (which also
 scores bert-fused and, with --silver, bert-fused+silver), bert-random, bert-heading. ``+silver`` adds
-data/corpus_silver.jsonl rows of the training documents (never of the test documents).
+xhnlp/annotations/corpus_silver.jsonl rows of the training documents (never of the test documents).
 """
 from __future__ import annotations
 
@@ -23,12 +23,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from training.finetune import (add_lexical_arguments, fine_tune, lexical_options, split_validation,  # noqa: E402
+from xhnlp.training.finetune import (add_lexical_arguments, fine_tune, lexical_options, split_validation,
                                with_lexical)
-from xhnlp.data import load_gold, load_silver  # noqa: E402
-from xhnlp.labels import AREAS, HEADS, TYPES  # noqa: E402
-from xhnlp.models.baseline import BaselineModel  # noqa: E402
+from xhnlp.data import load_gold, load_silver
+from xhnlp.labels import AREAS, HEADS, TYPES
+from xhnlp.models.baseline import BaselineModel
 
 
 def folds_by_document(rows, k: str | int, seed: int = 0):

@@ -2,9 +2,9 @@
 
 Gold files (annotated by reading, not by running the extractor):
 
-* ``data/targets_gold.jsonl`` — every number-bearing sentence of the sample report, with text:
+* ``xhnlp/annotations/targets_gold.jsonl`` — every number-bearing sentence of the sample report, with text:
   ``{"doc", "text", "targets": [{"value_text", "unit", "indicator", "comparator"}, ...]}``.
-* ``data/targets_gold_corpus.jsonl`` — corpus sentences as stand-off rows (doc, doc_sha256, start,
+* ``xhnlp/annotations/targets_gold_corpus.jsonl`` — corpus sentences as stand-off rows (doc, doc_sha256, start,
   end, sha256; no text), each target with ``indicator_start``/``indicator_end`` offsets inside the
   sentence. Scored only with ``--corpus DIR`` (e.g. ../shared/corpus); the rows are checked
   against their hashes by :func:`xhnlp.data.load_standoff`. Each split has its own line:
@@ -34,13 +34,11 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from xhnlp.targets import extract_targets  # noqa: E402
+from xhnlp.targets import extract_targets
 
-SEED_GOLD = ROOT / "data" / "targets_gold.jsonl"
-CORPUS_GOLD = ROOT / "data" / "targets_gold_corpus.jsonl"
+SEED_GOLD = ROOT / "xhnlp" / "annotations" / "targets_gold.jsonl"
+CORPUS_GOLD = ROOT / "xhnlp" / "annotations" / "targets_gold_corpus.jsonl"
 
 _DASH = re.compile(r"[-—–‒―－~～至到]")
 _QUOTES = re.compile(r"[“”‘’\"'「」『』\s]")

@@ -23,7 +23,7 @@ def tiny_checkpoint(tmp_path_factory, sample_text):
 
 @pytest.fixture(scope="module")
 def fine_tuned(tiny_checkpoint, tmp_path_factory):
-    from training.finetune import fine_tune, split_validation
+    from xhnlp.training.finetune import fine_tune, split_validation
 
     rows = load_sample()
     train, val = split_validation(rows, 0.2, seed=0)
@@ -94,7 +94,7 @@ def test_missing_pieces_are_named(fine_tuned, tmp_path):
 
 
 def test_random_init_keeps_architecture_but_not_weights(tiny_checkpoint):
-    from training.finetune import load_init
+    from xhnlp.training.finetune import load_init
 
     pre, _ = load_init(str(tiny_checkpoint), False, "none", 64, 0.1)
     rand, _ = load_init(str(tiny_checkpoint), True, "none", 64, 0.1)

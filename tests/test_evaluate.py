@@ -3,7 +3,6 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eval.evaluate import folds_by_document, main  # noqa: E402
 
 

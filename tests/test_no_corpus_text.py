@@ -9,7 +9,6 @@ CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 def test_no_corpus_sentence_is_committed():
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from eval.check_no_corpus_text import find_hits
 
     hits = find_hits(CORPUS)

@@ -228,10 +228,9 @@ def test_strength_full_width_input():
 # precision and recall on the annotated sample report
 
 def _eval_module():
-    spec = importlib.util.spec_from_file_location("targets_eval", ROOT / "eval" / "targets_eval.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from eval import targets_eval
+
+    return targets_eval
 
 
 def test_precision_recall_on_seed_gold():
@@ -248,7 +247,7 @@ def test_precision_recall_on_seed_gold():
 
 def test_corpus_gold_holds_no_text():
     import json
-    with open(ROOT / "data" / "targets_gold_corpus.jsonl", encoding="utf-8") as f:
+    with open(ROOT / "xhnlp" / "annotations" / "targets_gold_corpus.jsonl", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     assert len(rows) >= 60
     for row in rows:

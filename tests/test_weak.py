@@ -15,10 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("weak_labels_script", ROOT / "training" / "weak_labels.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from xhnlp.training import weak_labels
+
+    return weak_labels
 
 
 def _target_votes(sentence):

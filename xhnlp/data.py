@@ -20,7 +20,7 @@ from pathlib import Path
 from .labels import validate_area, validate_type
 from .reading import ReadError, read_file
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent / "annotations"  # package data: there in any install
 
 
 class CorpusError(Exception):
@@ -95,7 +95,7 @@ def add_sections(rows: list[dict], corpus_dir: str | os.PathLike) -> list[dict]:
 
 
 def load_silver(corpus_dir: str | os.PathLike) -> list[dict]:
-    """Weak labels (``data/corpus_silver.jsonl``) for corpus sentences outside the gold data, with sections."""
+    """Weak labels (``xhnlp/annotations/corpus_silver.jsonl``) for corpus sentences outside the gold data, with sections."""
     return add_sections(check_labels(load_standoff(DATA_DIR / "corpus_silver.jsonl", corpus_dir)), corpus_dir)
 
 

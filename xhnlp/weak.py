@@ -13,7 +13,7 @@ NFKC-normalised text. ``section`` is the heading path of the sentence, outermost
 :func:`combine` aggregates the votes: for type, the first type in :data:`TYPE_ORDER` that
 some LF votes for; for area, a weighted majority with :data:`AREA_WEIGHTS` (each LF's
 measured accuracy on the gold data). Both constants were measured with
-``python training/weak_labels.py --corpus ../shared/corpus --evaluate``;
+``python -m xhnlp.training.weak_labels --corpus ../shared/corpus --evaluate``;
 :func:`weak_label` runs all LFs and both aggregations.
 """
 from __future__ import annotations

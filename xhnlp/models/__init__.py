@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SHIPPED_DIR = Path(__file__).resolve().parent
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "pretrained"  # data only: weights apart from code
 SHIPPED = {"bert": SHIPPED_DIR / "bert", "baseline": SHIPPED_DIR / "baseline", "encoder": SHIPPED_DIR / "encoder"}
 DEFAULT_ORDER = ("bert", "baseline")
 

@@ -13,7 +13,7 @@ import json
 import math
 from pathlib import Path
 
-from ..data import read_jsonl, standoff_row, write_jsonl
+from ..data import DATA_DIR, read_jsonl, standoff_row, write_jsonl
 from ..labels import validate_area, validate_type
 from ..reading import read_file
 from ..parts import assign_parts
@@ -172,7 +172,7 @@ def main(argv=None) -> None:
     q = sub.add_parser("quality", help="agreement tables and adjudication batches")
     q.add_argument("--corpus", type=Path, required=True)
     q.add_argument("--labels", type=Path, required=True, help="folder of BATCH.A.jsonl / BATCH.B.jsonl files")
-    q.add_argument("--data", type=Path, default=Path("data"))
+    q.add_argument("--data", type=Path, default=DATA_DIR)
     q.add_argument("--adjudicate", type=Path, required=True, help="where to write the adjudication batches")
     q.add_argument("--report", type=Path, help="write the agreement tables here (JSON, no text)")
     args = ap.parse_args(argv)

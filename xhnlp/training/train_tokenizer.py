@@ -1,6 +1,6 @@
 """Train a BERT WordPiece vocabulary on the pretraining corpus and save it as a BertTokenizerFast.
 
-    python training/train_tokenizer.py runs/pretrain/corpus.txt -o runs/pretrain/tokenizer --sample ../shared/seed/xuhui_2025_main_tasks.txt
+    python -m xhnlp.training.train_tokenizer runs/pretrain/corpus.txt -o runs/pretrain/tokenizer --sample ../shared/seed/xuhui_2025_main_tasks.txt
 
 Each CJK character is its own token (BERT's Chinese handling); digits and Latin get WordPieces.
 Prints the vocabulary size and the [UNK] rate on the sample text.
@@ -14,8 +14,7 @@ from pathlib import Path
 from tokenizers import BertWordPieceTokenizer
 from transformers import BertTokenizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from xhnlp.segment import normalize, sentences  # noqa: E402
+from ..segment import normalize, sentences
 
 
 def unk_rate(tokenizer, texts) -> tuple[float, int]:

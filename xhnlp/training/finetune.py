@@ -1,6 +1,6 @@
 """Fine-tune a BERT checkpoint on the annotated sentences: one encoder, two heads (area, type).
 
-    python training/finetune.py --init xhnlp/models/encoder --corpus ../shared/corpus -o xhnlp/models/bert
+    python -m xhnlp.training.finetune --init xhnlp/pretrained/encoder --corpus ../shared/corpus -o xhnlp/pretrained/bert
 
 ``--init`` is any BERT checkpoint: a local directory (ours, or a downloaded ``bert-base-chinese``)
 or a hub name such as ``hfl/chinese-roberta-wwm-ext`` (needs the hub). ``--random-init`` keeps the
@@ -25,12 +25,11 @@ import torch
 from sklearn.metrics import f1_score
 from transformers import AutoConfig, AutoTokenizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from training.train_baseline import training_rows  # noqa: E402
-from xhnlp.data import load_silver  # noqa: E402
-from xhnlp.labels import AREA_CODES, TYPE_CODES  # noqa: E402
-from xhnlp.models.baseline import BaselineModel  # noqa: E402
-from xhnlp.models.bert import BertForPolicyTagging, BertTagger, smooth_by_section  # noqa: E402
+from .train_baseline import training_rows
+from ..data import load_silver
+from ..labels import AREA_CODES, TYPE_CODES
+from ..models.baseline import BaselineModel
+from ..models.bert import BertForPolicyTagging, BertTagger, smooth_by_section
 
 HEAD_LABELS = {"area": AREA_CODES, "type": TYPE_CODES}
 
@@ -160,12 +159,12 @@ def with_lexical(tagger: BertTagger, train_rows, val_rows, extra=(), context="he
     rows = list(train_rows) + list(extra)
     lexical = BaselineModel(context=context, structural=structural, **options).fit(
         [r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
-        [tuple(r.get("section") or ()) for r in rows])
+        [tuple(r.get("section") or ()) for r in rows], [r.get("part") for r in rows])
     plain = copy.copy(tagger)
     plain.lexical, plain.smoothing = None, {}
     val_texts, val_sections = [r["text"] for r in val_rows], [tuple(r.get("section") or ()) for r in val_rows]
     bert_p = plain.predict_proba(val_texts, val_sections)
-    lex_p = lexical.predict_proba(val_texts, val_sections)
+    lex_p = lexical.predict_proba(val_texts, val_sections, [r.get("part") for r in val_rows])
     grid = np.round(np.arange(0, 1.01, 0.1), 2)
 
     def f1(h, probs):
@@ -193,12 +192,15 @@ def add_lexical_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--lexical-min-df", type=int, default=1,
                     help="TF-IDF part: drop features seen in fewer training sentences (smaller model)")
     ap.add_argument("--lexical-C", type=float, default=4.0, help="TF-IDF part: inverse regularisation")
+    ap.add_argument("--lexical-parts", action="store_true",
+                    help="TF-IDF part: the report part (review / plan / government / other) as a feature")
     ap.add_argument("--no-smoothing", action="store_true", help="no section smoothing")
 
 
 def lexical_options(args) -> dict:
     """:class:`BaselineModel` settings from :func:`add_lexical_arguments`'s flags."""
-    return {"words": not args.lexical_chars_only, "min_df": args.lexical_min_df, "C": args.lexical_C}
+    return {"words": not args.lexical_chars_only, "min_df": args.lexical_min_df, "C": args.lexical_C,
+            "parts": args.lexical_parts}
 
 
 MODEL_CARD = """# {name}
@@ -215,7 +217,7 @@ sentences from Chinese government work reports, per the xhnlp label specificatio
 
 ## Training data
 {n_train} training sentences, {n_val} validation sentences (early stopping), from {n_docs} documents:
-the annotated sample report plus stand-off gold annotations of real work reports (see `data/`).
+the annotated sample report plus stand-off gold annotations of real work reports (see `xhnlp/annotations/`).
 
 ## Training
 `{command}` — {minutes:.1f} minutes on {device}; best validation macro-F1 (mean of heads) {best:.3f}.
@@ -248,7 +250,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fuse", action="store_true", help="mix in the TF-IDF baseline (weights tuned on validation)")
     ap.add_argument("--silver", action="store_true",
-                    help="with --fuse: add the silver rows (data/corpus_silver.jsonl) to the TF-IDF part's training data")
+                    help="with --fuse: add the silver rows (xhnlp/annotations/corpus_silver.jsonl) to the TF-IDF part's training data")
     ap.add_argument("--structural", action="store_true", help="with --fuse: target-extractor features in the TF-IDF part")
     add_lexical_arguments(ap)
     ap.add_argument("--evaluation", help="a markdown file with evaluation results for the model card")
@@ -268,7 +270,7 @@ def main(argv=None):
     out = Path(args.output)
     tagger.save_pretrained(out)
     cfg = tagger.config
-    info["command"] = "python training/finetune.py " + " ".join(argv or sys.argv[1:])
+    info["command"] = "python -m xhnlp.training.finetune " + " ".join(argv or sys.argv[1:])
     (out / "training_info.json").write_text(json.dumps(info, indent=2))
     evaluation = Path(args.evaluation).read_text() if args.evaluation else "See eval/results/ and the project README."
     (out / "README.md").write_text(MODEL_CARD.format(

@@ -1,12 +1,12 @@
 """Evaluate the labelling functions of xhnlp.weak and write silver labels for the corpus.
 
-    python training/weak_labels.py --corpus ../shared/corpus --evaluate --silver data/corpus_silver.jsonl
+    python -m xhnlp.training.weak_labels --corpus ../shared/corpus --evaluate --silver xhnlp/annotations/corpus_silver.jsonl
 
 --evaluate  scores every LF (coverage, accuracy) and the combined labels against the gold data
             (the sample report + the stand-off corpus gold), prints a table and writes
             eval/results/weak_labels.json. It also measures the type order (the guideline's
             none→target→project→institution→measure→principle against a precision-aware order)
-            and the area weights (each area LF's accuracy); xhnlp/weak.py stores the chosen ones.
+            and the area weights (each area LF's accuracy); xhnlp/weak stores the chosen ones.
 --silver    writes silver labels as stand-off rows (doc, doc_sha256, start, end, sha256, area,
             type; never the text) for every corpus sentence that is not gold, stands in a
             coming-year task section or the government self-building section, and gets both
@@ -29,15 +29,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from xhnlp import weak  # noqa: E402
-from xhnlp.data import load_gold, standoff_row, write_jsonl  # noqa: E402
-from xhnlp.labels import AREA_CODES, TYPE_CODES  # noqa: E402
-from xhnlp.reading import read_file  # noqa: E402
-from xhnlp.segment import normalize, segment  # noqa: E402
+from .. import weak
+from ..data import load_gold, standoff_row, write_jsonl
+from ..labels import AREA_CODES, TYPE_CODES
+from ..reading import read_file
+from ..segment import normalize, segment
 
-RESULTS = ROOT / "eval" / "results" / "weak_labels.json"
+RESULTS = Path("eval") / "results" / "weak_labels.json"  # relative to the repository root
 # top headings of the parts that are not the coming year's work: reviews and five-year-plan parts
 SKIP_TOP = re.compile(r"回顾|成就|过去|总结|十四五|十五五|十三五|今后五年")
 
@@ -171,13 +169,13 @@ def print_report(res: dict) -> None:
           f"stored {' > '.join(o['stored'])}")
     print("type precision (some LF votes the type):", o["type_precision"])
     if res["area_weights"]["stored"] != res["area_weights"]["measured"]:
-        print("note: AREA_WEIGHTS in xhnlp/weak.py differ from the measured accuracies; the measured literal:")
+        print("note: AREA_WEIGHTS in xhnlp/weak differ from the measured accuracies; the measured literal:")
         print(weights_literal(res["area_weights"]["measured"]))
     best = max(("type_guideline_order", "type_precision_order"), key=lambda k: (res["combined"][k]["accuracy"],
                                                                                k == "type_guideline_order"))
     if tuple(res["type_order"]["stored"]) != tuple(res["type_order"]["guideline" if best == "type_guideline_order"
                                                                      else "precision_aware"]):
-        print(f"note: TYPE_ORDER in xhnlp/weak.py is not the best-measuring order ({best})")
+        print(f"note: TYPE_ORDER in xhnlp/weak is not the best-measuring order ({best})")
 
 
 def weights_literal(weights: dict) -> str:

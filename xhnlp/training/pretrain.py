@@ -1,6 +1,6 @@
 """Pretrain a small Chinese BERT (masked LM, whole-word masking on jieba words) from scratch.
 
-    python training/pretrain.py runs/pretrain/corpus.txt --tokenizer runs/pretrain/tokenizer \
+    python -m xhnlp.training.pretrain runs/pretrain/corpus.txt --tokenizer runs/pretrain/tokenizer \
         -o runs/pretrain_small/model --layers 2 --hidden 128 --heads 2 --max-steps 6000 --minutes 45
 
 Checkpoints every ``--save-every`` minutes to OUT/checkpoint (resume with ``--resume``), logs to
