@@ -41,13 +41,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 import torch
 
 from xhnlp import Tagger, models
 from xhnlp.reading import ReadError, find_files, read_file
-from xhnlp.segment import iter_pieces, sentences as split_sentences
+from xhnlp.segment import iter_pieces
+from xhnlp.segment import sentences as split_sentences
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SAMPLE = ROOT / "examples" / "xuhui_2025_main_tasks.txt"
 SUMMARY = re.compile(r"(\d+) document\(s\) read, (\d+) sentences tagged.*model load ([\d.]+)s, total ([\d.]+)s")

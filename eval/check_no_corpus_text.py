@@ -11,9 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 from xhnlp.reading import find_files, read_file
 from xhnlp.segment import normalize, sentences
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MIN_CHARS = 16
 KEY = 16  # sentences are matched on their first KEY characters, then confirmed in full

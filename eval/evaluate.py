@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-from xhnlp.training.finetune import (add_lexical_arguments, fine_tune, lexical_options, split_validation,
-                               with_lexical)
 from xhnlp.data import load_gold, load_silver
 from xhnlp.labels import AREAS, HEADS, TYPES
 from xhnlp.models.baseline import BaselineModel
+from xhnlp.training.finetune import add_lexical_arguments, fine_tune, lexical_options, split_validation, with_lexical
 
 
 def folds_by_document(rows, k: str | int, seed: int = 0):

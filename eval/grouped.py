@@ -35,12 +35,13 @@ def region(doc: str) -> str:
     return re.sub(r"_\d{4}(?:_main_tasks)?$", "", doc.rsplit(".", 1)[0])
 
 
-def tfidf_system(parts: bool, C: float = 2.0, min_df: int = 2):
+def tfidf_system(parts, C: float = 2.0, min_df: int = 2):
     def train(rows):
         model = BaselineModel(context="heading", C=C, min_df=min_df, parts=parts).fit(
             [r["text"] for r in rows], [r["area"] for r in rows], [r["type"] for r in rows],
             [tuple(r.get("section") or ()) for r in rows], [r.get("part") for r in rows])
-        return {("tfidf-parts" if parts else "tfidf"): lambda test: model.predict(
+        name = {False: "tfidf", True: "tfidf-parts", "conjoin": "tfidf-conjoin"}[parts]
+        return {name: lambda test: model.predict(
             [r["text"] for r in test], [tuple(r.get("section") or ()) for r in test], [r.get("part") for r in test])}
     return train
 
@@ -145,6 +146,7 @@ def main(argv=None) -> None:
     results: dict = {}
     for name in args.systems.split(","):
         make = {"tfidf": lambda: tfidf_system(False), "tfidf-parts": lambda: tfidf_system(True),
+                "tfidf-conjoin": lambda: tfidf_system("conjoin"),
                 "bert": lambda: bert_system(args.init, args.epochs, False),
                 "bert-parts": lambda: bert_system(args.init, args.epochs, True)}[name]()
         results.update(run(rows, make, args.folds, args.seed, args.curve.split(",") if args.curve else None))

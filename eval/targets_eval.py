@@ -33,9 +33,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from xhnlp.targets import extract_targets
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SEED_GOLD = ROOT / "xhnlp" / "annotations" / "targets_gold.jsonl"
 CORPUS_GOLD = ROOT / "xhnlp" / "annotations" / "targets_gold_corpus.jsonl"

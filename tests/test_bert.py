@@ -8,7 +8,7 @@ from transformers import BertForMaskedLM
 
 from xhnlp import Tagger
 from xhnlp.data import load_sample
-from xhnlp.models import ModelError, SHIPPED
+from xhnlp.models import SHIPPED, ModelError
 from xhnlp.models.bert import BertTagger
 
 

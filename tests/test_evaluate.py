@@ -1,7 +1,5 @@
 """eval/evaluate.py on the sample report alone (no corpus): folds, report, plots."""
 import json
-import sys
-from pathlib import Path
 
 from eval.evaluate import folds_by_document, main  # noqa: E402
 

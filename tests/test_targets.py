@@ -3,7 +3,6 @@
 Self-contained: sentences are the guideline's worked examples and the sample report (kept in
 the repository); nothing here reads ../shared.
 """
-import importlib.util
 from pathlib import Path
 
 import pytest

@@ -1,7 +1,6 @@
 """Labelling functions, their aggregation and the silver writer (no corpus needed)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 

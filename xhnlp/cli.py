@@ -277,8 +277,16 @@ def positive_int(value: str) -> int:
     return n
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block): ``xhnlp tag: error: … (see xhnlp tag --help)``."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="xhnlp", description="Tag Chinese government work reports.")
+    ap = _Parser(prog="xhnlp", description="Tag Chinese government work reports.")
     ap.add_argument("--version", action="version", version=f"xhnlp {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     for name, help_ in (("tag", "tag every heading and sentence"), ("targets", "list the quantified targets")):

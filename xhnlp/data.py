@@ -27,6 +27,43 @@ class CorpusError(Exception):
     """The corpus a stand-off file points into is missing or differs from the annotated one."""
 
 
+class DataError(ValueError):
+    """Annotated rows that cannot be used (missing file, empty file, missing field, unknown label);
+    str(error) is one line naming the file and line."""
+
+
+def read_labelled(path: str | os.PathLike) -> list[dict]:
+    """Your own labelled rows: JSONL with ``text``, ``area``, ``type`` and optionally ``section`` (the
+    heading path) and ``doc``; rows without ``doc`` count as one document named after the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise DataError(f"{path}:{n}: not a JSON object ({e.msg})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}:{n}: not a JSON object")
+            missing = [k for k in ("text", "area", "type") if not row.get(k)]
+            if missing:
+                raise DataError(f"{path}:{n}: missing {', '.join(missing)} (each row needs text, area and type)")
+            try:
+                validate_area(row["area"])
+                validate_type(row["type"])
+            except ValueError as e:
+                raise DataError(f"{path}:{n}: {e}") from None
+            row.setdefault("doc", path.name)
+            rows.append(row)
+    if not rows:
+        raise DataError(f"{path}: no labelled rows (expected JSONL lines with text, area, type)")
+    return rows
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

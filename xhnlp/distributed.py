@@ -181,8 +181,8 @@ def tag_ray_dataset(ds, model=None, *, level: str = "document", text_column: str
     >>> ds = ray.data.read_parquet("s3://bucket/reports/")        # columns: id, text
     >>> tag_ray_dataset(ds, "bert", id_column="id").write_parquet("s3://bucket/tagged/")
     """
-    ray = _require("ray", 'pip install "ray[data]"')
-    import ray.data  # noqa: F401  (a plain ``ray`` install lacks it)
+    _require("ray", 'pip install "ray[data]"')
+    import ray.data  # a plain ``ray`` install lacks it
 
     output_columns(level, probabilities)  # checks level
     models.resolve(model)  # fails early on a wrong name; a path must also exist on the workers

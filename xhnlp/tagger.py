@@ -240,7 +240,7 @@ class Tagger:
         every sentence (a few floats each), then for the rows, so that a section's mean never depends on
         where a batch ends."""
         text = _check_text(text, "iter_tag")
-        size = batch_size or self.batch_size
+        size = self.batch_size if batch_size is None else batch_size
         if not isinstance(size, int) or size < 1:
             raise ValueError(f"batch_size must be a positive integer, not {size!r}")
         if not self.smoothing:

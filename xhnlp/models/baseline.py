@@ -75,10 +75,11 @@ class BaselineModel:
     model_type = "tfidf-logreg"
 
     def __init__(self, C: float = 4.0, ngram_max: int = 3, context: str = "none", structural: bool = False,
-                 words: bool = True, min_df: int = 1, parts: bool = False):
+                 words: bool = True, min_df: int = 1, parts: bool | str = False):
         """``words``: jieba word features (else characters only: faster, ~70 MB less memory, no jieba);
         ``min_df``: keep features seen in at least this many training texts (smaller vocabulary);
-        ``parts``: the report part (review / plan / government / other) as a feature."""
+        ``parts``: the report part (review / plan / government / other) as a feature (``True``), or also
+        conjoined with every other feature (``"conjoin"``)."""
         self.C, self.ngram_max, self.context, self.structural = C, ngram_max, context, structural
         self.words, self.min_df, self.parts = words, min_df, parts
         self.heads = HEADS
@@ -88,7 +89,7 @@ class BaselineModel:
     @property
     def uses_parts(self) -> bool:
         """Whether predict_proba reads the ``parts`` argument (the model contract's optional input)."""
-        return self.parts
+        return bool(self.parts)
 
     def _analyzer(self, text: str) -> list[str]:
         head, _, sentence = text.rpartition("\n")
@@ -96,6 +97,8 @@ class BaselineModel:
         head = rest if tab else head
         feats = analyze(sentence, self.ngram_max, self.words)
         if tab:
+            if self.parts == "conjoin":  # every feature also in a copy of its own per part (Daumé's "easy
+                feats += [f"{part}|{f}" for f in feats]  # domain adaptation"): a look back learns its own weights
             feats.append("p:" + part)
         if self.structural:  # rule-based signals: a quantified target found by xhnlp.targets
             feats += [f"t:{t.comparator}" for t in extract_targets(sentence)] or ["t:none"]

@@ -32,15 +32,24 @@ from transformers import AutoTokenizer, BertConfig, BertModel, BertPreTrainedMod
 from transformers.utils import logging as hf_logging
 
 from ..labels import AREA_CODES, TYPE_CODES
-from . import ModelError, check_head_sizes, read_config
 from ..segment import normalize
+from . import ModelError, check_head_sizes, read_config
 from .baseline import BaselineModel
-
 
 hf_logging.disable_progress_bar()  # no per-shard progress bars when loading a model
 
 
 # --- threads ------------------------------------------------------------------------------------
+def cpu_has_bf16() -> bool:
+    """Whether bf16 autocast pays on this CPU: it needs AVX512-BF16 or AMX (on AVX2-only CPUs it is ~20x
+    slower than fp32)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def configure_threads(threads: int | None = None) -> int:
     """Set torch's intra-op thread count from ``threads`` or ``$XHNLP_THREADS`` when given (else keep
     torch's choice) and return it. On a busy machine fewer threads than cores is much faster."""

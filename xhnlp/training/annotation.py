@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..data import DATA_DIR, read_jsonl, standoff_row, write_jsonl
 from ..labels import validate_area, validate_type
+from ..parts import PARTS, assign_parts, classify_heading
 from ..reading import read_file
-from ..parts import assign_parts
 from ..segment import segment
 
 MAX_BATCH = 350
@@ -123,14 +123,18 @@ def all_sentences(corpus: Path, data_dir: Path) -> dict[str, dict]:
 
 
 def quality(corpus: Path, labels_dir: Path, data_dir: Path, adjudicate_dir: Path, seed: int = 0) -> dict:
-    """Agreement tables (first annotation against the second, and against the earlier gold) and the
-    adjudication batches for every sentence where any two labels differ."""
+    """Agreement tables (first annotation against the second, the spot checks and the earlier gold)
+    and the adjudication batches for every sentence where any two labels differ and that no earlier
+    round decided (``*.done.jsonl`` in ``adjudicate_dir``: the decisions, ``{"id", "area", "type", "why"}``)."""
     import random
 
     sents = all_sentences(corpus, data_dir)
     labels = read_labels(labels_dir)
     first = {i: v for batch in labels.get("A", {}).values() for i, v in batch.items()}
+    batch_of = {i: b for b, batch in labels.get("A", {}).items() for i in batch}
     second = {i: v for batch in labels.get("B", {}).values() for i, v in batch.items()}
+    spot = {i: v for batch in labels.get("S", {}).values() for i, v in batch.items()}
+    again = {i: v for batch in labels.get("R", {}).values() for i, v in batch.items()}
     old = previous_gold(data_dir)
     if "xuhui_2025_main_tasks:1" in second:  # the sample's earlier gold is its first annotation
         first.update({i: v for i, v in old.items() if i.startswith("xuhui_2025_main_tasks:")})
@@ -138,16 +142,24 @@ def quality(corpus: Path, labels_dir: Path, data_dir: Path, adjudicate_dir: Path
     def pairs(other):
         return [(level_of(i), sents[i]["part"], first[i], other[i]) for i in other if i in first]
 
-    report = {"first_vs_second": kappa_table(pairs(second)),
+    per_batch = {}
+    for i, v in spot.items():
+        b = per_batch.setdefault(batch_of[i], [0, 0, 0])
+        b[0] += 1
+        b[1] += v[0] == first[i][0]
+        b[2] += v[1] == first[i][1]
+    report = {"first_vs_second": kappa_table(pairs(second)), "first_vs_spot_check": kappa_table(pairs(spot)),
+              "first_vs_reannotation": kappa_table(pairs(again)),
+              "spot_check_per_batch": {b: {"n": n, "area_agree": round(a / n, 3), "type_agree": round(t / n, 3)}
+                                       for b, (n, a, t) in sorted(per_batch.items())},
               "first_vs_earlier_gold": kappa_table(pairs({i: v for i, v in old.items()
                                                           if not i.startswith("xuhui")}))}
     rng = random.Random(seed)
     items = []
+    done = {r["id"] for f in sorted(adjudicate_dir.glob("*.done.jsonl")) for r in read_jsonl(f)}
     for i, a in first.items():
-        cands = [a] + [o[i] for o in (second, old) if i in o]
-        for h in (0, 1):
-            pass
-        if len(set(cands)) > 1:
+        cands = [a] + [o[i] for o in (second, spot, again, old) if i in o]
+        if len(set(cands)) > 1 and i not in done:
             areas = sorted({c[0] for c in cands})
             types = sorted({c[1] for c in cands})
             rng.shuffle(areas)
@@ -156,10 +168,61 @@ def quality(corpus: Path, labels_dir: Path, data_dir: Path, adjudicate_dir: Path
             items.append({"id": i, "section": r["section"], "text": r["text"], "area_candidates": areas,
                           "type_candidates": types})
     adjudicate_dir.mkdir(parents=True, exist_ok=True)
+    rnd = 1 + len(list(adjudicate_dir.glob("*.done.jsonl")))
     for k in range(0, len(items), 150):
-        write_jsonl(adjudicate_dir / f"adj_{k // 150 + 1:02d}.jsonl", items[k:k + 150])
+        write_jsonl(adjudicate_dir / f"round{rnd}_{k // 150 + 1:02d}.jsonl", items[k:k + 150])
     report["to_adjudicate"] = len(items)
     return report
+
+
+ROUND = "2026-12-r3"  # this annotation round: every sentence of the corpus, all parts
+
+
+def build_gold(corpus: Path, labels_dir: Path, adjudicate_dir: Path, data_dir: Path = DATA_DIR,
+               previous: Path | None = None, provisional: bool = False) -> dict:
+    """The final gold: each sentence's first annotation where every annotation of it agrees, else the
+    adjudicated decision. Writes ``corpus_gold.jsonl`` (stand-off, with part, batch, round and how the
+    label was reached) and the sample report's labels into ``data_dir``; returns counts."""
+    labels = read_labels(labels_dir)
+    others = [{i: v for batch in labels.get(r, {}).values() for i, v in batch.items()} for r in ("B", "S", "R")]
+    others.append(previous_gold(previous or data_dir))
+    decided = {r["id"]: (r["area"], r["type"]) for f in sorted(adjudicate_dir.glob("*.done.jsonl"))
+               for r in read_jsonl(f)}
+    first = labels["A"]
+
+    def final(i, a):
+        cands = [a] + [o[i] for o in others if i in o]
+        if len(set(cands)) == 1:
+            return a, "double" if len(cands) > 1 else "single"
+        if i not in decided and provisional:
+            return a, "undecided"
+        if i not in decided:
+            raise ValueError(f"{i}: annotations differ ({sorted(set(cands))}) and no adjudication decided it")
+        validate_area(decided[i][0])
+        validate_type(decided[i][1])
+        return decided[i], "adjudicated"
+
+    rows, counts = [], {}
+    for f in sorted(corpus.glob("*.txt")):
+        text, sents = sentence_rows(f)
+        by_id = {i: (b, v) for b, batch in first.items() for i, v in batch.items() if b.split(".")[0] == f.stem}
+        for r in sents:
+            batch, a = by_id[r["id"]]
+            (area, type_), how = final(r["id"], a)
+            rows.append(standoff_row(f.name, text, r["start"], r["end"], area=area, type=type_, part=r["part"],
+                                     batch=batch, round=ROUND, annotation=how))
+            c = counts.setdefault(f.stem, {"sentences": 0, **{p: 0 for p in PARTS}})
+            c["sentences"] += 1
+            c[r["part"]] += 1
+    write_jsonl(data_dir / "corpus_gold.jsonl", rows)
+    sample = read_jsonl((previous or data_dir) / "xuhui_2025.jsonl")
+    for r in sample:
+        i = f"xuhui_2025_main_tasks:{r['index']}"
+        (r["area"], r["type"]), _ = final(i, (r["area"], r["type"]))
+        r["part"] = (classify_heading(r["section"][0]) if r["section"] else None) or "plan"
+    write_jsonl(data_dir / "xuhui_2025.jsonl", sample)
+    return {"documents": counts, "how": {h: sum(r["annotation"] == h for r in rows)
+                                         for h in ("single", "double", "adjudicated", "undecided")}}
 
 
 def main(argv=None) -> None:
@@ -175,7 +238,20 @@ def main(argv=None) -> None:
     q.add_argument("--data", type=Path, default=DATA_DIR)
     q.add_argument("--adjudicate", type=Path, required=True, help="where to write the adjudication batches")
     q.add_argument("--report", type=Path, help="write the agreement tables here (JSON, no text)")
+    g = sub.add_parser("build", help="write the final gold (stand-off) from annotations and adjudications")
+    g.add_argument("--corpus", type=Path, required=True)
+    g.add_argument("--labels", type=Path, required=True)
+    g.add_argument("--adjudicated", type=Path, required=True, help="folder of *.done.jsonl decisions")
+    g.add_argument("--data", type=Path, default=DATA_DIR)
+    g.add_argument("--previous", type=Path, help="folder with the earlier gold files (default: --data)")
+    g.add_argument("--provisional", action="store_true", help="keep the first label where no decision exists yet")
+    g.add_argument("--report", type=Path, help="write the per-document counts here (JSON)")
     args = ap.parse_args(argv)
+    if args.cmd == "build":
+        counts = build_gold(args.corpus, args.labels, args.adjudicated, args.data, args.previous, args.provisional)
+        print(json.dumps(counts["how"]))
+        if args.report:
+            args.report.write_text(json.dumps(counts, indent=1) + "\n")
     if args.cmd == "quality":
         report = quality(args.corpus, args.labels, args.data, args.adjudicate)
         print(json.dumps(report, indent=1))

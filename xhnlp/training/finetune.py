@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import random
 import sys
 import time
@@ -25,11 +26,13 @@ import torch
 from sklearn.metrics import f1_score
 from transformers import AutoConfig, AutoTokenizer
 
-from .train_baseline import training_rows
 from ..data import load_silver
 from ..labels import AREA_CODES, TYPE_CODES
+from ..models import ModelError
 from ..models.baseline import BaselineModel
-from ..models.bert import BertForPolicyTagging, BertTagger, smooth_by_section
+from ..models.bert import BertForPolicyTagging, BertTagger, cpu_has_bf16, smooth_by_section
+from . import script
+from .train_baseline import training_rows
 
 HEAD_LABELS = {"area": AREA_CODES, "type": TYPE_CODES}
 
@@ -54,13 +57,13 @@ def macro_f1(rows, predicted: dict[str, list[str]]) -> dict[str, float]:
 
 def split_validation(rows, frac: float, seed: int):
     """Hold out whole documents when there are at least 4, else a random share of sentences."""
-    docs = sorted({r["doc"] for r in rows})
+    docs = sorted({r.get("doc", "") for r in rows})
     rng = random.Random(seed)
     if len(docs) >= 4:
         rng.shuffle(docs)
         n_val = max(1, round(frac * len(docs)))
         val_docs = set(docs[:n_val])
-        return [r for r in rows if r["doc"] not in val_docs], [r for r in rows if r["doc"] in val_docs]
+        return [r for r in rows if r.get("doc", "") not in val_docs], [r for r in rows if r.get("doc", "") in val_docs]
     idx = list(range(len(rows)))
     rng.shuffle(idx)
     n_val = max(1, int(frac * len(rows)))
@@ -68,7 +71,13 @@ def split_validation(rows, frac: float, seed: int):
 
 
 def load_init(init: str, random_init: bool, context: str, max_length: int, dropout: float):
-    tokenizer = AutoTokenizer.from_pretrained(init)
+    offline = not Path(init).is_dir() and os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+    try:  # HF_HUB_OFFLINE=1: a hub name is looked up in the local cache only, never on the network
+        tokenizer = AutoTokenizer.from_pretrained(init, local_files_only=offline)
+    except OSError as e:
+        where = "a directory without a tokenizer" if Path(init).is_dir() else \
+            "not a local directory, and the model hub could not be reached or has no such model"
+        raise ModelError(f"cannot load the checkpoint {init!r}: {where} ({str(e).splitlines()[0][:160]})") from None
     extra = dict(area_labels=list(AREA_CODES), type_labels=list(TYPE_CODES), context=context,
                  max_seq_length=max_length, xhnlp_model_type="bert-tagger", hidden_dropout_prob=dropout)
     config = AutoConfig.from_pretrained(init)
@@ -97,6 +106,7 @@ def fine_tune(train_rows, val_rows, init: str, *, random_init=False, context="no
     tagger = BertTagger(model, tokenizer)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
+    bf16 = device == "cuda" or cpu_has_bf16()  # autocast; weights and optimizer stay fp32
     weights = {h: class_weights([r[h] for r in train_rows], HEAD_LABELS[h]).to(device) for h in HEAD_LABELS}
     targets = {h: torch.tensor([HEAD_LABELS[h].index(r[h]) for r in train_rows]) for h in HEAD_LABELS}
     sections = [tuple(r.get("section") or ()) for r in train_rows]
@@ -118,8 +128,9 @@ def fine_tune(train_rows, val_rows, init: str, *, random_init=False, context="no
             windows, owner = tagger.encode([texts[i] for i in idx], secs)
             first = np.unique(owner, return_index=True)[1]  # training: the first window of each sentence
             ids, att, typ = tagger.collate([windows[k] for k in first], tokenizer.pad_token_id, device)
-            out = model(ids, att, typ, targets["area"][idx].to(device), targets["type"][idx].to(device),
-                        weights["area"], weights["type"])
+            with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
+                out = model(ids, att, typ, targets["area"][idx].to(device), targets["type"][idx].to(device),
+                            weights["area"], weights["type"])
             out["loss"].backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -233,6 +244,7 @@ Quantified targets and commitment strength come from rules (`xhnlp.targets`), no
 """
 
 
+@script
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--init", required=True, help="BERT checkpoint: directory or hub name")

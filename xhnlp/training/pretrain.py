@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
 
+from ..models.bert import cpu_has_bf16
+
 
 def load_sequences(corpus: list[str], tokenizer, max_len: int, seed: int, whole_word: bool = True):
     """Pack sentences into sequences of at most ``max_len`` tokens (incl. [CLS]/[SEP]), cut at sentence ends.
@@ -126,15 +128,6 @@ def evaluate(model, seqs, tokenizer, batch_size, device, autocast, whole_word=Fa
     model.train()
     return {"loss": total / max(n, 1), "loss_per_char": total / max(n_chars, 1), "accuracy": correct / max(n, 1),
             "perplexity": math.exp(total / max(n, 1))}
-
-
-def cpu_has_bf16() -> bool:
-    """bf16 autocast pays on CPUs with AVX512-BF16 or AMX, and is ~20x slower on AVX2-only ones."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def main(argv=None):

@@ -8,20 +8,22 @@ is given, plus any extra JSONL files (``--extra``: rows with text, area, type).
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-from ..data import check_labels, load_gold, read_jsonl
+from ..data import load_gold, read_labelled
 from ..models.baseline import BaselineModel
+from . import script
 
 
 def training_rows(corpus=None, extra=()) -> list[dict]:
+    """The shipped gold (the sample, plus the corpus annotations when ``corpus`` is given) and your own
+    labelled JSONL files (:func:`xhnlp.data.read_labelled`)."""
     rows = load_gold(corpus)
     for path in extra:
-        rows += check_labels(read_jsonl(path))
+        rows += read_labelled(path)
     return rows
 
 
+@script
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", help="corpus directory the stand-off annotations point into (../shared/corpus)")

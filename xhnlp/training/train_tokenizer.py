@@ -8,7 +8,6 @@ Prints the vocabulary size and the [UNK] rate on the sample text.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from tokenizers import BertWordPieceTokenizer
