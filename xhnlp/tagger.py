@@ -192,7 +192,7 @@ class Tagger:
     def _raw_proba(self, texts, sections, parts=None):
         """The model's probabilities before any section smoothing (which the pipeline does per document)."""
         extra = {"parts": parts} if getattr(self.model, "uses_parts", False) else {}
-        if self.smoothing:
+        if hasattr(self.model, "smoothing"):  # a model that smooths by itself per call: the pipeline does it
             extra["smooth"] = False
         return self.model.predict_proba(texts, sections, **extra)
 
