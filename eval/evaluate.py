@@ -30,14 +30,13 @@ from xhnlp.training.finetune import add_lexical_arguments, fine_tune, lexical_op
 
 
 def folds_by_document(rows, k: str | int, seed: int = 0):
-    """Yield (test_docs) sets: one per document (``loro``) or k groups of documents."""
+    """Test-document sets: one per document (``loro``: scikit-learn's ``LeaveOneGroupOut``) or ``k``
+    groups of documents (``GroupKFold``, shuffled with ``seed``)."""
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+
     docs = sorted({r["doc"] for r in rows})
-    if k == "loro":
-        return [{d} for d in docs]
-    k = int(k)
-    rng = np.random.default_rng(seed)
-    order = [docs[i] for i in rng.permutation(len(docs))]
-    return [set(order[i::k]) for i in range(k)]
+    splitter = LeaveOneGroupOut() if k == "loro" else GroupKFold(n_splits=int(k), shuffle=True, random_state=seed)
+    return [{docs[i] for i in test} for _, test in splitter.split(docs, groups=docs)]
 
 
 def make_system(name: str, init: str | None, epochs: int, seed: int, structural: bool = False,

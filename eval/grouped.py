@@ -57,7 +57,8 @@ def bert_system(init: str, epochs: int, parts: bool, seed: int = 0):
         def predictor(m, use_parts):
             return lambda test: m.predict([r["text"] for r in test], [tuple(r.get("section") or ()) for r in test],
                                           **({"parts": [r.get("part") for r in test]} if use_parts else {}))
-        return {"bert": predictor(model, False), "bert-fused" + ("-parts" if parts else ""): predictor(fused, True)}
+        suffix = {False: "", True: "-parts", "conjoin": "-conjoin"}[parts]
+        return {"bert": predictor(model, False), "bert-fused" + suffix: predictor(fused, True)}
     return train
 
 
@@ -138,8 +139,13 @@ def main(argv=None) -> None:
     ap.add_argument("--curve", help="comma list of training-document counts (e.g. 10,20,40,all)")
     ap.add_argument("--init", default="xhnlp/pretrained/encoder")
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--threads", type=int, help="torch threads for the BERT systems")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     rows = load_gold(args.corpus)
     print(f"{len(rows)} gold sentences, {len({r['doc'] for r in rows})} documents, "
           f"{len({region(r['doc']) for r in rows})} regions")
@@ -148,7 +154,8 @@ def main(argv=None) -> None:
         make = {"tfidf": lambda: tfidf_system(False), "tfidf-parts": lambda: tfidf_system(True),
                 "tfidf-conjoin": lambda: tfidf_system("conjoin"),
                 "bert": lambda: bert_system(args.init, args.epochs, False),
-                "bert-parts": lambda: bert_system(args.init, args.epochs, True)}[name]()
+                "bert-parts": lambda: bert_system(args.init, args.epochs, True),
+                "bert-conjoin": lambda: bert_system(args.init, args.epochs, "conjoin")}[name]()
         results.update(run(rows, make, args.folds, args.seed, args.curve.split(",") if args.curve else None))
         print_table(results)
     if args.out:

@@ -32,6 +32,7 @@ from ..models import ModelError
 from ..models.baseline import BaselineModel
 from ..models.bert import BertForPolicyTagging, BertTagger, cpu_has_bf16, smooth_by_section
 from . import script
+from .cards import metrics_from, write_card
 from .train_baseline import training_rows
 
 HEAD_LABELS = {"area": AREA_CODES, "type": TYPE_CODES}
@@ -203,45 +204,19 @@ def add_lexical_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--lexical-min-df", type=int, default=1,
                     help="TF-IDF part: drop features seen in fewer training sentences (smaller model)")
     ap.add_argument("--lexical-C", type=float, default=4.0, help="TF-IDF part: inverse regularisation")
-    ap.add_argument("--lexical-parts", action="store_true",
-                    help="TF-IDF part: the report part (review / plan / government / other) as a feature")
+    ap.add_argument("--lexical-parts", choices=("none", "feature", "conjoin"), default="conjoin",
+                    help="TF-IDF part: the report part (review / plan / government / other) as a feature, or "
+                         "conjoined with every feature (default)")
     ap.add_argument("--no-smoothing", action="store_true", help="no section smoothing")
 
 
 def lexical_options(args) -> dict:
     """:class:`BaselineModel` settings from :func:`add_lexical_arguments`'s flags."""
     return {"words": not args.lexical_chars_only, "min_df": args.lexical_min_df, "C": args.lexical_C,
-            "parts": args.lexical_parts}
+            "parts": {"none": False, "feature": True, "conjoin": "conjoin"}[args.lexical_parts]}
 
 
-MODEL_CARD = """# {name}
 
-Fine-tuned xhnlp BERT tagger: policy **area** (8 classes) and **commitment type** (6 classes) of
-sentences from Chinese government work reports, per the xhnlp label specification (LABELS.md).
-
-## Model
-- Encoder: `{init}` ({layers} layers, hidden {hidden}, {params:.1f}M parameters){random}
-- Heads: mean-pooled encoder output → two linear heads, trained jointly with class-weighted cross-entropy
-- Input: NFKC-normalised sentence, context mode `{context}`, window {max_len} tokens (longer sentences
-  are split into overlapping windows whose logits are averaged)
-- Lexical fusion: {fusion}
-
-## Training data
-{n_train} training sentences, {n_val} validation sentences (early stopping), from {n_docs} documents:
-the annotated sample report plus stand-off gold annotations of real work reports (see `xhnlp/annotations/`).
-
-## Training
-`{command}` — {minutes:.1f} minutes on {device}; best validation macro-F1 (mean of heads) {best:.3f}.
-
-## Evaluation
-{evaluation}
-
-## Intended use and limits
-Tagging sentences of Chinese government work reports (State Council, provinces, cities, districts,
-counties) for research. Not validated on other genres. Labels follow one guideline and inherit its
-edge-case decisions; low-probability predictions (`area_score`, `type_score`) deserve a look.
-Quantified targets and commitment strength come from rules (`xhnlp.targets`), not from this model.
-"""
 
 
 @script
@@ -265,7 +240,8 @@ def main(argv=None):
                     help="with --fuse: add the silver rows (xhnlp/annotations/corpus_silver.jsonl) to the TF-IDF part's training data")
     ap.add_argument("--structural", action="store_true", help="with --fuse: target-extractor features in the TF-IDF part")
     add_lexical_arguments(ap)
-    ap.add_argument("--evaluation", help="a markdown file with evaluation results for the model card")
+    ap.add_argument("--evaluation", help="an eval/grouped.py report.json for the model card")
+    ap.add_argument("--evaluation-system", default="bert-fused-conjoin", help="the system of that report this model is")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
     rows = training_rows(args.corpus, args.extra)
@@ -284,20 +260,36 @@ def main(argv=None):
     cfg = tagger.config
     info["command"] = "python -m xhnlp.training.finetune " + " ".join(argv or sys.argv[1:])
     (out / "training_info.json").write_text(json.dumps(info, indent=2))
-    evaluation = Path(args.evaluation).read_text() if args.evaluation else "See eval/results/ and the project README."
-    (out / "README.md").write_text(MODEL_CARD.format(
-        name=out.name, init=args.init, layers=cfg.num_hidden_layers, hidden=cfg.hidden_size,
-        params=sum(p.numel() for p in tagger.model.parameters()) / 1e6,
-        random=" — **random initialisation** (no pretraining)" if args.random_init else "",
-        context=args.context, max_len=args.max_length,
-        fusion=(f"a TF-IDF model (char n-grams{'' if args.lexical_chars_only else ', jieba words'}, section heading"
-                f"{', target-extractor features' if args.structural else ''}; C={args.lexical_C}, features in >= {args.lexical_min_df} "
-                f"sentences; trained on the training split{f' plus {len(silver)} silver rows' if silver else ''}) "
-                f"mixed in with per-head weights {tagger.fusion} (its share), then section smoothing "
-                f"{tagger.smoothing} (share of the section's mean), both tuned on the validation documents"
-                if args.fuse else "none"),
-        n_train=len(train), n_val=len(val), n_docs=len({r['doc'] for r in rows}), command=info["command"],
-        minutes=(time.time() - t0) / 60, device=info["device"], best=info["best_val_macro_f1"], evaluation=evaluation))
+    metrics = metrics_from(args.evaluation, args.evaluation_system)
+    n_params = sum(p.numel() for p in tagger.model.parameters()) / 1e6
+    fusion = (f"a TF-IDF model (char n-grams{'' if args.lexical_chars_only else ', jieba words'}, section heading, report "
+              f"part `{args.lexical_parts}`{', target-extractor features' if args.structural else ''}; C={args.lexical_C}, "
+              f"features in >= {args.lexical_min_df} sentences; trained on the training split"
+              f"{f' plus {len(silver)} silver rows' if silver else ''}) mixed in with per-head weights {tagger.fusion} "
+              f"(its share), then section smoothing {tagger.smoothing} (share of the section's mean), both tuned on "
+              "the validation documents" if args.fuse else "none")
+    write_card(out, out.name,
+               "Fine-tuned xhnlp BERT tagger: policy **area** (8 classes) and **commitment type** (6 classes) of "
+               "sentences from Chinese government work reports, per the xhnlp label specification (LABELS.md).", {
+                   "Model": f"- Encoder: `{args.init}` ({cfg.num_hidden_layers} layers, hidden {cfg.hidden_size}, "
+                            f"{n_params:.1f}M parameters)"
+                            f"{' — **random initialisation** (no pretraining)' if args.random_init else ''}\n"
+                            "- Heads: mean-pooled encoder output → two linear heads, trained jointly with "
+                            "class-weighted cross-entropy\n"
+                            f"- Input: NFKC-normalised sentence, context mode `{args.context}`, window {args.max_length} "
+                            "tokens (longer sentences are split into overlapping windows whose logits are averaged)\n"
+                            f"- Lexical fusion: {fusion}",
+                   "Training data": f"{len(train)} training sentences, {len(val)} validation sentences (early "
+                                    f"stopping), from {len({r.get('doc') for r in rows})} documents: the sample report "
+                                    "and the stand-off gold of the corpus reports (`xhnlp/annotations/`).",
+                   "Training": f"`{info['command']}` — {(time.time() - t0) / 60:.1f} minutes on {info['device']}; "
+                               f"best validation macro-F1 (mean of heads) {info['best_val_macro_f1']:.3f}.",
+                   "Evaluation": ("Grouped folds by region, pooled out-of-fold predictions: "
+                                  + ", ".join(f"{k} {v}" for k, v in metrics.items()) + ". Details: docs/RESULTS.md.")
+                   if metrics else "See docs/RESULTS.md.",
+                   "Intended use and limits": "Tagging sentences of Chinese government work reports for research. "
+                   "Not validated on other genres. Low `area_score`/`type_score` deserve a look. Quantified targets "
+                   "and commitment strength come from rules (`xhnlp.targets`), not from this model."}, metrics)
     print(f"saved to {out}")
 
 
