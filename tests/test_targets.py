@@ -254,3 +254,8 @@ def test_corpus_gold_holds_no_text():
         for t in row["targets"]:
             assert "indicator" not in t
             assert 0 <= t["indicator_start"] < t["indicator_end"] <= row["end"] - row["start"]
+
+
+def test_table_row_target_has_a_clean_indicator():
+    (t,) = extract_targets("新增就业｜12万人")
+    assert (t.indicator, t.value, t.unit) == ("新增就业", 12.0, "万人")

@@ -350,7 +350,7 @@ def _clean(text: str) -> str:
         if m and m.end() > m.start():
             text, folded = text[:m.start()], folded[:m.start()]
             continue
-        return text.strip()
+        return text.strip().strip("｜|").strip()  # a table row's cell separator is not part of the indicator
 
 
 def extract_targets(sentence: str) -> list[Target]:
