@@ -116,11 +116,11 @@ def test_interrupted_run_resumes_to_identical_output(tmp_path, sample_text, caps
     real_read = cli.read_file
     calls = {"n": 0}
 
-    def flaky_read(path):
+    def flaky_read(path, **kw):
         calls["n"] += 1
         if calls["n"] == 5:
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C at the fifth document
-        return real_read(path)
+        return real_read(path, **kw)
 
     monkeypatch.setattr(cli, "read_file", flaky_read)
     code, _, err = run_cli([str(d), "-o", str(out), *SAMPLE_ARGS], capsys)

@@ -86,10 +86,10 @@ def test_resume_from_another_directory_keeps_doc_ids(tmp_path, sample_text, caps
     monkeypatch.chdir(tmp_path)
     real = cli.read_file
 
-    def stop_at_second(path):
+    def stop_at_second(path, **kw):
         if path.parent.name == "b":
             raise KeyboardInterrupt
-        return real(path)
+        return real(path, **kw)
 
     monkeypatch.setattr(cli, "read_file", stop_at_second)
     assert run(["tag", "in", "-o", "out.jsonl", "--model", "baseline", *ARGS], capsys)[0] == 130

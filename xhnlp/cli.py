@@ -30,6 +30,7 @@ from .output import FORMATS, format_of, open_writer
 from .reading import SUFFIXES, ReadError, find_files, read_file
 
 ASSEMBLY_ROWS = 4096  # rows held at once while the parts are assembled into the output
+UNWRAP = {"auto": None, "on": True, "off": False}  # --unwrap: hard-wrap repair (xhnlp.unwrap)
 
 
 @lru_cache(maxsize=None)
@@ -134,7 +135,7 @@ class Run:
     def read(self, path: Path):
         """The document at ``path``, or None when it cannot be read (reported and counted as failed)."""
         try:
-            document = read_file(path)
+            document = read_file(path, unwrap=UNWRAP[self.args.unwrap])
         except ReadError as e:
             self.failed.append(str(e))
             print(f"error: {e}", file=sys.stderr)
@@ -243,7 +244,7 @@ def run(args) -> int:
         stamp = {"xhnlp": __version__, "command": args.command, "model": str(args.model or "default"),
                  "model_fingerprint": fingerprint(model_dir), "quantize": bool(args.quantize),
                  "backend": getattr(tagger.model, "backend", None), "batch_size": args.batch_size,
-                 "doc_ids": "relative to root", "root": str(root), "format": fmt}
+                 "doc_ids": "relative to root", "root": str(root), "format": fmt, "unwrap": args.unwrap}
         try:
             with JobStore(Path(args.output), stamp) as store:
                 if store.stale:
@@ -300,8 +301,30 @@ def main(argv=None) -> int:
                        help="int8 dynamic quantisation of a BERT model (CPU): faster, labels nearly the same")
         p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto",
                        help="BERT inference engine: auto (ONNX Runtime on the CPU when installed), onnx, torch")
+        p.add_argument("--unwrap", choices=tuple(UNWRAP), default="auto",
+                       help="join hard-wrapped lines and drop running headers/footers: auto (PDFs, and text files "
+                            "that look wrapped), on, off")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p = sub.add_parser("serve", help="serve the tagger over HTTP (needs the serve extra)")
+    p.add_argument("--model", help="shipped model name (bert, baseline) or a model directory; default: bert")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
+    p.add_argument("--max-batch", type=positive_int, default=64,
+                   help="most sentences per request and per model call (default 64)")
+    p.add_argument("--max-bytes", type=positive_int, default=2_000_000, help="largest request body (default 2000000)")
+    p.add_argument("--max-queue", type=positive_int, default=128, help="requests waiting before 503 (default 128)")
+    p.add_argument("--max-wait-ms", type=float, default=2.0, help="wait for more sentences to batch (default 2 ms)")
+    p.add_argument("--api-key", help="require 'Authorization: Bearer KEY' (or set XHNLP_API_KEY)")
     args = ap.parse_args(argv)
+    if args.command == "serve":
+        try:
+            from . import serve
+        except ModuleNotFoundError as e:
+            if (e.name or "").partition(".")[0] not in ("fastapi", "uvicorn", "starlette", "pydantic"):
+                raise
+            print('error: xhnlp serve needs the serve extra: pip install "xhnlp[serve]"', file=sys.stderr)
+            return 2
+        return serve.main(args)
     try:
         return run(args)
     except KeyboardInterrupt:

@@ -37,8 +37,16 @@ def _load_jieba():
     return _jieba
 
 
+JIEBA_CHUNK = 500  # jieba's time grows faster than linearly on long runs without punctuation
+
+
 def _cut(text: str) -> list[str]:
-    return _load_jieba().lcut(text)
+    """jieba words of ``text``, cut in chunks of at most JIEBA_CHUNK characters (a real sentence is one
+    chunk; a pathological one stays linear in time)."""
+    cut = _load_jieba().lcut
+    if len(text) <= JIEBA_CHUNK:
+        return cut(text)
+    return [w for i in range(0, len(text), JIEBA_CHUNK) for w in cut(text[i:i + JIEBA_CHUNK])]
 
 
 def analyze(text: str, ngram_max: int = 3, words: bool = True) -> list[str]:
@@ -136,14 +144,23 @@ class BaselineModel:
             raise RuntimeError("model is not fitted")
         if len(texts) == 0:
             return {h: np.zeros((0, len(labels)), dtype=np.float32) for h, labels in self.heads.items()}
-        X = self.vectorizer.transform(self._inputs(texts, sections, parts))
+        # float32 like the weights: a float64 X would make scipy upcast (copy) the weights on every call
+        X = self.vectorizer.transform(self._inputs(texts, sections, parts)).astype(np.float32)
         out = {}
         for head, (coef, bias) in self.weights.items():
-            logits = np.asarray(X @ coef.T) + bias
+            logits = np.asarray(X @ self._coef_t(head)) + bias
             logits -= logits.max(axis=1, keepdims=True)
             p = np.exp(logits)
             out[head] = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
         return out
+
+    def _coef_t(self, head: str) -> np.ndarray:
+        """The head's weights transposed and contiguous, made once (``coef.T`` would be copied per call)."""
+        cache = self.__dict__.setdefault("_coef_t_cache", {})
+        coef = self.weights[head][0]
+        if head not in cache or cache[head][0] is not coef:
+            cache[head] = (coef, np.ascontiguousarray(coef.T))
+        return cache[head][1]
 
     def predict(self, texts, sections=None, parts=None) -> dict[str, list[str]]:
         probs = self.predict_proba(texts, sections, parts)
