@@ -3,6 +3,7 @@ filled at training time for every model directory xhnlp writes (``README.md`` be
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 FRONT = """---
@@ -15,6 +16,14 @@ metrics:
 {metrics}
 ---
 """
+
+
+def split_of(report: str | Path | None) -> str:
+    """How the folds of an ``eval/grouped.py`` report were made, from its recorded command."""
+    if not report or not Path(report).exists():
+        return "grouped folds by region"
+    m = re.search(r"--folds (\d+)", json.loads(Path(report).read_text(encoding="utf-8")).get("command", ""))
+    return f"grouped {m.group(1) if m else 5}-fold by region over all gold documents"
 
 
 def metrics_from(report: str | Path | None, system: str | None) -> dict[str, float]:

@@ -32,7 +32,7 @@ from ..models import ModelError
 from ..models.baseline import BaselineModel
 from ..models.bert import BertForPolicyTagging, BertTagger, cpu_has_bf16, smooth_by_section
 from . import script
-from .cards import metrics_from, write_card
+from .cards import metrics_from, split_of, write_card
 from .train_baseline import training_rows
 
 HEAD_LABELS = {"area": AREA_CODES, "type": TYPE_CODES}
@@ -289,7 +289,7 @@ def main(argv=None):
                    if metrics else "See docs/RESULTS.md.",
                    "Intended use and limits": "Tagging sentences of Chinese government work reports for research. "
                    "Not validated on other genres. Low `area_score`/`type_score` deserve a look. Quantified targets "
-                   "and commitment strength come from rules (`xhnlp.targets`), not from this model."}, metrics)
+                   "and commitment strength come from rules (`xhnlp.targets`), not from this model."}, metrics, split_of(args.evaluation))
     print(f"saved to {out}")
 
 

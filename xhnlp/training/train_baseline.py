@@ -14,7 +14,7 @@ from pathlib import Path
 from ..data import load_gold, read_labelled
 from ..models.baseline import BaselineModel
 from . import script
-from .cards import metrics_from, write_card
+from .cards import metrics_from, split_of, write_card
 
 
 def training_rows(corpus=None, extra=()) -> list[dict]:
@@ -65,7 +65,7 @@ def main(argv=None):
                                   + ", ".join(f"{k} {v}" for k, v in metrics.items()) + ". Details: docs/RESULTS.md.")
                    if metrics else "See docs/RESULTS.md.",
                    "Intended use and limits": "Research on Chinese government work reports; labels follow one "
-                   "guideline. Low `area_score`/`type_score` deserve a look."}, metrics)
+                   "guideline. Low `area_score`/`type_score` deserve a look."}, metrics, split_of(args.evaluation))
     print(f"trained on {len(rows)} sentences -> {args.output}")
 
 
