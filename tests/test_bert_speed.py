@@ -181,11 +181,11 @@ def test_cli_does_not_mix_parts_of_two_backends(model_dir, sample_text, tmp_path
     assert cli.main([*args, "-o", str(full)]) == 0
     real_read, calls = cli.read_file, {"n": 0}
 
-    def flaky_read(path):
+    def flaky_read(path, **kw):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return real_read(path)
+        return real_read(path, **kw)
 
     monkeypatch.setattr(cli, "read_file", flaky_read)
     assert cli.main([*args, "-o", str(out), "--backend", "torch"]) == 130  # two documents done by torch

@@ -71,7 +71,9 @@ def test_corpus_gold_is_stand_off_only():
     for name in ("corpus_gold.jsonl", "corpus_silver.jsonl"):
         for line in open(DATA_DIR / name, encoding="utf-8"):
             row = json.loads(line)
-            assert set(row) == {"doc", "doc_sha256", "start", "end", "sha256", "area", "type"}
+            assert {"doc", "doc_sha256", "start", "end", "sha256", "area", "type"} <= set(row)
+            assert set(row) <= {"doc", "doc_sha256", "start", "end", "sha256", "area", "type",
+                                "part", "batch", "round", "annotation"}  # metadata, never text
 
 
 def test_load_gold_without_corpus_is_the_sample():
