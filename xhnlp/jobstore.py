@@ -88,8 +88,7 @@ class JobStore:
             old = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
         except (OSError, json.JSONDecodeError):
             old = "unreadable"
-        self.fresh = old != self.stamp
-        if old is not None and self.fresh:
+        if old is not None and old != self.stamp:
             self.stale = True
             for f in self.dir.iterdir():
                 if f.name != "lock":
@@ -155,6 +154,3 @@ class JobStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-
-    def count(self) -> int:
-        return sum(1 for f in self.dir.glob("*.jsonl"))

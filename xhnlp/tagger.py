@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, tee
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -228,8 +228,9 @@ class Tagger:
     @staticmethod
     def _batches(text: str, batch_size: int):
         """(pieces, parts) of ``text``, ``batch_size`` pieces at a time (parts: :func:`xhnlp.parts.iter_parts`)."""
-        n = sum(1 for p in iter_pieces(text) if p.kind == "sentence")
-        pieces, parts = iter_pieces(text), iter_parts(iter_pieces(text), n)
+        n = sum(1 for p in iter_pieces(text) if p.kind == "sentence")  # the closing is looked for at the end
+        pieces, for_parts = tee(iter_pieces(text))  # one segmentation for both, consumed in step
+        parts = iter_parts(for_parts, n)
         while batch := list(islice(pieces, batch_size)):
             yield batch, list(islice(parts, len(batch)))
 
