@@ -190,7 +190,8 @@ def test_full_disk_on_a_real_small_filesystem(tmp_path, sample_text, capsys):
         os.system(f"umount {small}")
 
 
-@pytest.mark.parametrize("damage", ["truncate_1m", "truncate_10", "empty", "tokenizer", "labels", "lexical"])
+@pytest.mark.parametrize("damage", ["truncate_1m", "truncate_10", "empty", "tokenizer", "labels", "lexical",
+                                    "vocab"])
 def test_damaged_model_directory_gives_one_line(tmp_path, sample_text, capsys, damage):
     from xhnlp.models import SHIPPED
 
@@ -209,6 +210,8 @@ def test_damaged_model_directory_gives_one_line(tmp_path, sample_text, capsys, d
         config = json.loads((d / "config.json").read_text(encoding="utf-8"))
         config["type_labels"] = config["type_labels"][:5]
         (d / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    elif damage == "vocab":  # a large JSON file, read once by its loader
+        os.truncate(d / "lexical" / "vocab.json", 1000)
     else:
         os.truncate(d / "lexical" / "model.safetensors", 4096)
     with pytest.raises(ModelError) as e:

@@ -100,6 +100,11 @@ def flat_row(row: "TaggedPiece | dict", probabilities: bool = True) -> dict:
     return flat
 
 
+def _labelled(piece) -> bool:
+    """A sentence with something to label (headings and empty or punctuation-only pieces get no labels)."""
+    return piece.kind == "sentence" and has_words(piece.text)
+
+
 def has_words(text: str) -> bool:
     """Whether a piece has anything to label: a letter, digit or CJK character (not only punctuation/space)."""
     return any(ch.isalnum() for ch in text)
@@ -205,7 +210,7 @@ class Tagger:
         out, k = [], 0
         for i, (p, part) in enumerate(zip(pieces, parts)):
             t = TaggedPiece(doc, first_index + i, p.kind, p.text, p.start, p.end, p.section, part)
-            if p.kind == "sentence" and has_words(p.text):
+            if _labelled(p):
                 for head in ("area", "type"):
                     row = probs[head][k]
                     best = int(row.argmax())
@@ -219,7 +224,7 @@ class Tagger:
         return out
 
     def _batch_proba(self, pieces, parts):
-        idx = [i for i, p in enumerate(pieces) if p.kind == "sentence" and has_words(p.text)]
+        idx = [i for i, p in enumerate(pieces) if _labelled(p)]
         if not idx:
             return {}
         return self._raw_proba([pieces[i].text for i in idx], [pieces[i].section for i in idx],
@@ -255,12 +260,12 @@ class Tagger:
             chunk = self._batch_proba(batch, parts)
             if chunk:
                 chunks.append(chunk)
-                sections += [p.section for p in batch if p.kind == "sentence" and has_words(p.text)]
+                sections += [p.section for p in batch if _labelled(p)]
         probs = _smooth({h: np.concatenate([c[h] for c in chunks]) for h in self.heads}, sections,
                         self.smoothing) if chunks else {}
         index = k = 0
         for batch, parts in self._batches(text, size):
-            n = sum(1 for p in batch if p.kind == "sentence" and has_words(p.text))
+            n = sum(1 for p in batch if _labelled(p))
             yield from self._pieces(batch, parts, doc, index, {h: p[k:k + n] for h, p in probs.items()})
             index += len(batch)
             k += n

@@ -70,15 +70,23 @@ def safetensors_header(file: Path) -> dict:
     return header
 
 
+SMALL_JSON = 1 << 20  # config and tokenizer files; a vocabulary is checked where it is read
+
+
+def read_json(file: Path):
+    """A model directory's JSON file, or a ModelError naming it."""
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelError(f"{file} is not valid JSON ({e})") from None
+
+
 def validate_dir(path: Path) -> None:
     """Check a model directory's data files before anything reads them: every JSON file parses, every
     safetensors file is whole. Raises ModelError naming the first bad file."""
     for file in sorted(path.rglob("*")):
-        if file.suffix == ".json":
-            try:
-                json.loads(file.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise ModelError(f"{file} is not valid JSON ({e})") from None
+        if file.suffix == ".json" and file.stat().st_size <= SMALL_JSON:  # big ones: parsed once, by their loader
+            read_json(file)
         elif file.suffix == ".safetensors":
             safetensors_header(file)
 

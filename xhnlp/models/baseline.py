@@ -19,7 +19,7 @@ from .. import __version__
 from ..labels import HEADS
 from ..segment import normalize
 from ..targets import extract_targets
-from . import check_head_sizes, read_config
+from . import check_head_sizes, read_config, read_json
 
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _jieba = None
@@ -190,7 +190,7 @@ class BaselineModel:
                    structural=config.get("structural", False), words=config.get("words", True),
                    min_df=config.get("min_df", 1), parts=config.get("parts", False))
         self.heads = {h: tuple(v) for h, v in config["labels"].items()}
-        vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+        vocab = read_json(path / "vocab.json")
         tensors = load_file(str(path / "model.safetensors"))
         self.vectorizer = TfidfVectorizer(analyzer=self._analyzer, sublinear_tf=True, vocabulary=vocab)
         self.vectorizer.idf_ = tensors["idf"].astype(np.float64)

@@ -109,7 +109,12 @@ def kappa_table(pairs: list[tuple[str, str, tuple, tuple]]) -> dict:
 def sample_rows(data_dir: Path) -> list[dict]:
     """The sample report's gold rows in the batch form (ids ``xuhui_2025_main_tasks:<index>``)."""
     return [{"id": f"xuhui_2025_main_tasks:{r['index']}", "section": r["section"], "text": r["text"],
-             "part": "plan"} for r in read_jsonl(data_dir / "xuhui_2025.jsonl")]
+             "part": _sample_part(r)} for r in read_jsonl(data_dir / "xuhui_2025.jsonl")]
+
+
+def _sample_part(row: dict) -> str:
+    """The part of a sample-report row: from its top-level heading (the sample is all plan)."""
+    return (classify_heading(row["section"][0]) if row["section"] else None) or "plan"
 
 
 def all_sentences(corpus: Path, data_dir: Path) -> dict[str, dict]:
@@ -219,7 +224,7 @@ def build_gold(corpus: Path, labels_dir: Path, adjudicate_dir: Path, data_dir: P
     for r in sample:
         i = f"xuhui_2025_main_tasks:{r['index']}"
         (r["area"], r["type"]), _ = final(i, (r["area"], r["type"]))
-        r["part"] = (classify_heading(r["section"][0]) if r["section"] else None) or "plan"
+        r["part"] = _sample_part(r)
     write_jsonl(data_dir / "xuhui_2025.jsonl", sample)
     return {"documents": counts, "how": {h: sum(r["annotation"] == h for r in rows)
                                          for h in ("single", "double", "adjudicated", "undecided")}}
